@@ -1,0 +1,140 @@
+//! The router: which path goes to which operation, CORS for the routes browsers call
+//! (Participant Service, uploads, downloads), and the `/_local` admin API tests use to arm
+//! faults and inspect contacts.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::faults::Fault;
+use crate::state::Store;
+use crate::{connect_api, participant_api, storage};
+
+/// Builds the whole application around a store.
+pub fn router(store: Arc<Store>) -> Router {
+    let upload_limit = store.settings.max_attachment_bytes as usize + 1024;
+    Router::new()
+        .route("/contact/chat", put(connect_api::start_chat_contact))
+        .route(
+            "/participant/connection",
+            post(participant_api::create_participant_connection),
+        )
+        .route(
+            "/participant/start-attachment-upload",
+            post(participant_api::start_attachment_upload),
+        )
+        .route(
+            "/participant/complete-attachment-upload",
+            post(participant_api::complete_attachment_upload),
+        )
+        .route(
+            "/participant/attachment",
+            post(participant_api::get_attachment),
+        )
+        .route(
+            "/uploads/{id}",
+            put(storage::put_upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/downloads/{id}", get(storage::get_download))
+        .route(
+            "/_local/health",
+            get(|| async { Json(json!({"status": "ok"})) }),
+        )
+        .route(
+            "/_local/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_local/contacts", get(list_contacts))
+        .route("/_local/contacts/{id}", get(get_contact))
+        .layer(middleware::from_fn(cors))
+        .with_state(store)
+}
+
+/// Answers preflights and marks responses readable by any origin, as a Connect instance with
+/// the page's domain approved (and an S3 bucket with a CORS rule for it) would.
+async fn cors(request: Request, next: Next) -> Response {
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let requested = request
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        .cloned();
+    let mut response = if request.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        origin.unwrap_or(HeaderValue::from_static("*")),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-amzn-requestid, x-amzn-errortype, etag"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, OPTIONS"),
+    );
+    if let Some(requested) = requested {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, requested);
+    }
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+struct FaultRequest {
+    operation: String,
+    error: String,
+    count: Option<u32>,
+}
+
+async fn add_fault(State(store): State<Arc<Store>>, Json(req): Json<FaultRequest>) -> Response {
+    match Fault::new(&req.operation, &req.error, req.count.unwrap_or(1)) {
+        Ok(fault) => {
+            store.with(|inner| inner.faults.push(fault.clone()));
+            (StatusCode::CREATED, Json(fault)).into_response()
+        }
+        Err(message) => {
+            (StatusCode::BAD_REQUEST, Json(json!({"message": message}))).into_response()
+        }
+    }
+}
+
+async fn list_faults(State(store): State<Arc<Store>>) -> Response {
+    Json(store.with(|inner| inner.faults.clone())).into_response()
+}
+
+async fn clear_faults(State(store): State<Arc<Store>>) -> StatusCode {
+    store.with(|inner| inner.faults.clear());
+    StatusCode::NO_CONTENT
+}
+
+async fn list_contacts(State(store): State<Arc<Store>>) -> Response {
+    let mut contacts = store.with(|inner| inner.contacts.values().cloned().collect::<Vec<_>>());
+    contacts.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    Json(contacts).into_response()
+}
+
+async fn get_contact(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {
+    match store.with(|inner| inner.contacts.get(&id).cloned()) {
+        Some(contact) => Json(contact).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "no such contact"})),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,314 @@
+//! The Amazon Connect service routes (restJson1, SigV4 with signing name `connect`):
+//! `PUT /contact/chat` (StartChatContact).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use crate::errors::AwsError;
+use crate::sigv4;
+use crate::state::{iso_millis, new_id, new_token, Contact, Participant, Role, Store};
+use crate::validate::{opt_str_in, Input};
+
+/// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
+const MESSAGING_CONTENT_TYPES: [&str; 5] = [
+    "text/plain",
+    "text/markdown",
+    "application/json",
+    "application/vnd.amazonaws.connect.message.interactive",
+    "application/vnd.amazonaws.connect.message.interactive.response",
+];
+
+/// Contact attributes: all keys and values together, in UTF-8 bytes (feature specifications).
+const MAX_ATTRIBUTE_BYTES: usize = 32768;
+
+const INVALID_PARAMETER: &str = "InvalidParameterException";
+const INVALID_REQUEST: &str = "InvalidRequestException";
+
+/// `PUT /contact/chat`.
+pub async fn start_chat_contact(
+    State(store): State<Arc<Store>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match start_chat_contact_inner(&store, &method, &uri, &headers, &body) {
+        Ok(value) => Json(value).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+fn start_chat_contact_inner(
+    store: &Store,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, AwsError> {
+    sigv4::verify(
+        &store.settings.credentials,
+        "connect",
+        method,
+        uri,
+        headers,
+        body,
+    )?;
+    if let Some(error) = store.take_fault("StartChatContact") {
+        return Err(AwsError::new(error, "Injected fault"));
+    }
+    let input = Input::parse(body, INVALID_PARAMETER)?;
+
+    let instance_id = input.str("InstanceId", 1, 100)?;
+    let contact_flow_id = input.str("ContactFlowId", 0, 500)?;
+    let participant = input
+        .opt_object("ParticipantDetails")?
+        .ok_or_else(|| input.invalid("ParticipantDetails", "Member must not be null"))?;
+    let display_name = opt_str_in(
+        participant,
+        "DisplayName",
+        "ParticipantDetails.DisplayName",
+        1,
+        256,
+        INVALID_PARAMETER,
+    )?
+    .ok_or_else(|| input.invalid("ParticipantDetails.DisplayName", "Member must not be null"))?;
+    let client_token = input.opt_str("ClientToken", 0, 500)?;
+    let duration = input.opt_int("ChatDurationInMinutes", 60, 10080)?;
+    let related_contact_id = input.opt_str("RelatedContactId", 1, 256)?;
+    let attributes = attributes(&input)?;
+    let initial_message = initial_message(&input)?;
+    let supported =
+        match input.opt_str_list("SupportedMessagingContentTypes", 0, usize::MAX, 100)? {
+            None => vec!["text/plain".to_owned()],
+            Some(types) => {
+                if let Some(bad) = types
+                    .iter()
+                    .find(|t| !MESSAGING_CONTENT_TYPES.contains(&t.as_str()))
+                {
+                    return Err(AwsError::new(
+                        INVALID_REQUEST,
+                        format!("Unsupported messaging content type: {bad}"),
+                    ));
+                }
+                if !types.iter().any(|t| t == "text/plain") {
+                    return Err(AwsError::new(
+                        INVALID_REQUEST,
+                        "SupportedMessagingContentTypes must include text/plain",
+                    ));
+                }
+                types
+            }
+        };
+    let persistent = match input.opt_object("PersistentChat")? {
+        None => None,
+        Some(p) => {
+            let rehydration = opt_str_in(
+                p,
+                "RehydrationType",
+                "PersistentChat.RehydrationType",
+                1,
+                100,
+                INVALID_PARAMETER,
+            )?;
+            let source = opt_str_in(
+                p,
+                "SourceContactId",
+                "PersistentChat.SourceContactId",
+                1,
+                256,
+                INVALID_PARAMETER,
+            )?;
+            match (rehydration.as_deref(), source) {
+                (Some("ENTIRE_PAST_SESSION" | "FROM_SEGMENT"), Some(source)) => Some(source),
+                (Some("ENTIRE_PAST_SESSION" | "FROM_SEGMENT"), None) => {
+                    return Err(AwsError::new(INVALID_REQUEST, "SourceContactId is required for persistent chat"))
+                }
+                (Some(other), _) => {
+                    return Err(input.invalid(
+                        "PersistentChat.RehydrationType",
+                        &format!("Member must satisfy enum value set: [ENTIRE_PAST_SESSION, FROM_SEGMENT] (got {other})"),
+                    ))
+                }
+                (None, _) => {
+                    return Err(AwsError::new(INVALID_REQUEST, "RehydrationType is required for persistent chat"))
+                }
+            }
+        }
+    };
+    if persistent.is_some() && related_contact_id.is_some() {
+        return Err(AwsError::new(
+            INVALID_REQUEST,
+            "You cannot provide data for both RelatedContactId and PersistentChat",
+        ));
+    }
+
+    if instance_id != store.settings.instance_id {
+        return Err(AwsError::new(
+            "ResourceNotFoundException",
+            "Resource not found of Type: INSTANCE",
+        ));
+    }
+    if contact_flow_id != store.settings.contact_flow_id {
+        return Err(AwsError::new(
+            "ResourceNotFoundException",
+            "Resource not found of Type: CONTACT_FLOW",
+        ));
+    }
+
+    store.with(|inner| {
+        // An SDK fills ClientToken itself when the caller leaves it out.
+        let token = client_token.unwrap_or_else(new_id);
+        let key = format!("{instance_id}/{token}");
+        if let Some(existing) = inner
+            .chat_client_tokens
+            .get(&key)
+            .and_then(|id| inner.contacts.get(id))
+        {
+            return Ok(start_chat_output(existing));
+        }
+        let (initial_contact_id, continued_from) = match &persistent {
+            None => (None, None),
+            Some(source) => {
+                let past = inner.contacts.get(source).ok_or_else(|| {
+                    AwsError::new(
+                        INVALID_REQUEST,
+                        format!("SourceContactId {source} does not exist"),
+                    )
+                })?;
+                (
+                    Some(past.initial_contact_id.clone()),
+                    Some(past.contact_id.clone()),
+                )
+            }
+        };
+        if let Some(related) = &related_contact_id {
+            if !inner.contacts.contains_key(related) {
+                return Err(AwsError::new(
+                    INVALID_REQUEST,
+                    format!("RelatedContactId {related} does not exist"),
+                ));
+            }
+        }
+        let contact_id = new_id();
+        let customer = Participant {
+            participant_id: new_id(),
+            role: Role::Customer,
+            display_name,
+            participant_token: new_token(),
+            connection_tokens: Vec::new(),
+        };
+        inner.participant_tokens.insert(
+            customer.participant_token.clone(),
+            crate::state::TokenOwner {
+                contact_id: contact_id.clone(),
+                participant_id: customer.participant_id.clone(),
+            },
+        );
+        let contact = Contact {
+            initial_contact_id: initial_contact_id.unwrap_or_else(|| contact_id.clone()),
+            contact_id: contact_id.clone(),
+            instance_id,
+            contact_flow_id,
+            started_at: iso_millis(Utc::now()),
+            ended: false,
+            attributes,
+            chat_duration_in_minutes: duration.unwrap_or(25 * 60),
+            supported_messaging_content_types: supported,
+            initial_message,
+            related_contact_id,
+            continued_from_contact_id: continued_from,
+            client_token: token,
+            participants: vec![customer],
+            attachment_ids: Vec::new(),
+        };
+        let output = start_chat_output(&contact);
+        inner.chat_client_tokens.insert(key, contact_id.clone());
+        inner.contacts.insert(contact_id, contact);
+        Ok(output)
+    })
+}
+
+fn start_chat_output(contact: &Contact) -> Value {
+    let customer = &contact.participants[0];
+    let mut out = json!({
+        "ContactId": contact.contact_id,
+        "ParticipantId": customer.participant_id,
+        "ParticipantToken": customer.participant_token,
+    });
+    if let Some(from) = &contact.continued_from_contact_id {
+        out["ContinuedFromContactId"] = json!(from);
+    }
+    out
+}
+
+fn attributes(input: &Input) -> Result<BTreeMap<String, String>, AwsError> {
+    let Some(map) = input.opt_object("Attributes")? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut total = 0;
+    let mut out = BTreeMap::new();
+    for (key, value) in map {
+        let Value::String(value) = value else {
+            return Err(input.invalid("Attributes", "Map values must be strings"));
+        };
+        if key.is_empty() || key.chars().count() > 32767 || value.chars().count() > 32767 {
+            return Err(input.invalid(
+                "Attributes",
+                "Map keys must have length between 1 and 32767, values between 0 and 32767",
+            ));
+        }
+        if !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(AwsError::new(
+                INVALID_REQUEST,
+                "Attribute keys can include only alphanumeric, dash, and underscore characters",
+            ));
+        }
+        total += key.len() + value.len();
+        out.insert(key.clone(), value.clone());
+    }
+    if total > MAX_ATTRIBUTE_BYTES {
+        return Err(AwsError::new(
+            INVALID_REQUEST,
+            "Contact attributes exceed 32768 UTF-8 bytes across all key-value pairs",
+        ));
+    }
+    Ok(out)
+}
+
+fn initial_message(input: &Input) -> Result<Option<Value>, AwsError> {
+    let Some(message) = input.opt_object("InitialMessage")? else {
+        return Ok(None);
+    };
+    let content_type = opt_str_in(
+        message,
+        "ContentType",
+        "InitialMessage.ContentType",
+        1,
+        100,
+        INVALID_PARAMETER,
+    )?
+    .ok_or_else(|| input.invalid("InitialMessage.ContentType", "Member must not be null"))?;
+    let content = opt_str_in(
+        message,
+        "Content",
+        "InitialMessage.Content",
+        1,
+        16384,
+        INVALID_PARAMETER,
+    )?
+    .ok_or_else(|| input.invalid("InitialMessage.Content", "Member must not be null"))?;
+    Ok(Some(
+        json!({"ContentType": content_type, "Content": content}),
+    ))
+}

@@ -1,0 +1,137 @@
+//! connect-local: a local Amazon Connect for chat. One HTTP server speaks the Connect API
+//! (StartChatContact, SigV4-verified), the Participant Service (X-Amz-Bearer tokens) and the
+//! attachment upload storage, following the real wire protocol so that the real AWS SDK
+//! clients and amazon-connect-chatjs work against it unchanged.
+//!
+//! Layout: [`app`] routes, [`connect_api`] and [`participant_api`] implement operations,
+//! [`validate`] checks model constraints, [`errors`] writes AWS errors, [`sigv4`] verifies
+//! signatures, [`storage`] plays S3, [`state`] holds contacts, [`faults`] injects errors.
+
+pub mod app;
+pub mod connect_api;
+pub mod errors;
+pub mod faults;
+pub mod participant_api;
+pub mod sigv4;
+pub mod state;
+pub mod storage;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::RngCore;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Default instance id (also what the local stack configures the functions with).
+pub const DEFAULT_INSTANCE_ID: &str = "11111111-1111-4111-8111-111111111111";
+/// Default contact flow id.
+pub const DEFAULT_CONTACT_FLOW_ID: &str = "22222222-2222-4222-8222-222222222222";
+/// Default access key id requests to Connect must be signed with.
+pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIALOCALCONNECT0001";
+/// Default secret access key.
+pub const DEFAULT_SECRET_ACCESS_KEY: &str = "connect-local-secret-access-key";
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to bind; port 0 picks a free one.
+    pub listen: SocketAddr,
+    pub instance_id: String,
+    pub contact_flow_id: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Lifetime of presigned upload and download URLs.
+    pub url_ttl: Duration,
+    /// Largest attachment accepted.
+    pub max_attachment_bytes: u64,
+    /// Attachments one contact may hold.
+    pub max_attachments_per_contact: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            instance_id: DEFAULT_INSTANCE_ID.into(),
+            contact_flow_id: DEFAULT_CONTACT_FLOW_ID.into(),
+            access_key_id: DEFAULT_ACCESS_KEY_ID.into(),
+            secret_access_key: DEFAULT_SECRET_ACCESS_KEY.into(),
+            url_ttl: Duration::from_secs(300),
+            max_attachment_bytes: 20 * 1024 * 1024,
+            max_attachments_per_contact: 100,
+        }
+    }
+}
+
+/// A running server; dropping it (or calling [`Server::stop`]) shuts it down.
+pub struct Server {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// `http://ADDR`, the endpoint for both SDK clients and chatjs.
+    pub base_url: String,
+    /// The server's state, for tests that inspect it directly.
+    pub store: Arc<state::Store>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Binds and starts serving in the background.
+pub async fn start(options: Options) -> std::io::Result<Server> {
+    let listener = tokio::net::TcpListener::bind(options.listen).await?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    let mut url_key = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut url_key);
+    let store = Arc::new(state::Store::new(state::Settings {
+        instance_id: options.instance_id,
+        contact_flow_id: options.contact_flow_id,
+        credentials: sigv4::Credentials {
+            access_key_id: options.access_key_id,
+            secret_access_key: options.secret_access_key,
+        },
+        base_url: base_url.clone(),
+        url_ttl: options.url_ttl,
+        max_attachment_bytes: options.max_attachment_bytes,
+        max_attachments_per_contact: options.max_attachments_per_contact,
+        url_key,
+    }));
+    let app = app::router(store.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Server {
+        addr,
+        base_url,
+        store,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}

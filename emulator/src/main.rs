@@ -1,0 +1,95 @@
+//! `connect-local` command line: parse flags, start the server, print the ready line, stop on
+//! SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use connect_local::{start, Options};
+
+const USAGE: &str = "\
+connect-local: a local Amazon Connect (StartChatContact, Participant Service, uploads)
+
+USAGE: connect-local [--listen 127.0.0.1:4010] [--instance-id ID] [--contact-flow-id ID]
+                     [--access-key-id KEY] [--secret-access-key SECRET]
+                     [--url-ttl-seconds 300] [--max-attachment-bytes 20971520]
+
+Defaults: instance 11111111-1111-4111-8111-111111111111,
+          contact flow 22222222-2222-4222-8222-222222222222,
+          credentials AKIALOCALCONNECT0001 / connect-local-secret-access-key.
+Prints `connect-local ready at http://ADDR` on stdout once it accepts requests.";
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        listen: ([127, 0, 0, 1], 4010).into(),
+        ..Options::default()
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "--help" || flag == "-h" {
+            return Err(String::new());
+        }
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let number = |v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag}: {v:?} is not a number"))
+        };
+        match flag.as_str() {
+            "--listen" => {
+                options.listen = value
+                    .parse()
+                    .map_err(|_| format!("--listen: {value:?} is not HOST:PORT"))?
+            }
+            "--instance-id" => options.instance_id = value,
+            "--contact-flow-id" => options.contact_flow_id = value,
+            "--access-key-id" => options.access_key_id = value,
+            "--secret-access-key" => options.secret_access_key = value,
+            "--url-ttl-seconds" => options.url_ttl = Duration::from_secs(number(&value)?),
+            "--max-attachment-bytes" => options.max_attachment_bytes = number(&value)?,
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CONNECT_LOCAL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("connect-local: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match start(options).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("connect-local: cannot listen: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("connect-local ready at {}", server.base_url);
+    shutdown_signal().await;
+    server.stop().await;
+    eprintln!("connect-local stopped");
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler can be installed");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

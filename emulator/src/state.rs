@@ -1,0 +1,192 @@
+//! Everything connect-local remembers: contacts and their participants, the tokens that lead to
+//! them, attachments and armed faults. One mutex guards it all; it is never held across an
+//! `.await`, so concurrent requests serialize only for the few microseconds of a map update and
+//! none is lost.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rand::RngCore;
+
+use crate::faults::Fault;
+use crate::sigv4::Credentials;
+
+/// Fixed settings of one server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub instance_id: String,
+    pub contact_flow_id: String,
+    pub credentials: Credentials,
+    /// `http://127.0.0.1:PORT`, known once the listener is bound.
+    pub base_url: String,
+    /// How long presigned upload and download URLs stay valid.
+    pub url_ttl: Duration,
+    /// Largest attachment accepted (Connect's documented 20 MB).
+    pub max_attachment_bytes: u64,
+    /// Attachments one contact may hold before ServiceQuotaExceededException.
+    pub max_attachments_per_contact: usize,
+    /// Key for connect-local's own URL signatures.
+    pub url_key: Vec<u8>,
+}
+
+/// Who a participant is in a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Customer,
+    Agent,
+    System,
+}
+
+/// A participant of a contact and its credentials.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Participant {
+    pub participant_id: String,
+    pub role: Role,
+    pub display_name: String,
+    #[serde(skip)]
+    pub participant_token: String,
+    #[serde(skip)]
+    pub connection_tokens: Vec<String>,
+}
+
+/// A chat contact as StartChatContact created it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Contact {
+    pub contact_id: String,
+    pub initial_contact_id: String,
+    pub instance_id: String,
+    pub contact_flow_id: String,
+    pub started_at: String,
+    pub ended: bool,
+    pub attributes: BTreeMap<String, String>,
+    pub chat_duration_in_minutes: i64,
+    pub supported_messaging_content_types: Vec<String>,
+    pub initial_message: Option<serde_json::Value>,
+    pub related_contact_id: Option<String>,
+    pub continued_from_contact_id: Option<String>,
+    pub client_token: String,
+    pub participants: Vec<Participant>,
+    pub attachment_ids: Vec<String>,
+}
+
+/// Where an attachment is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AttachmentState {
+    /// StartAttachmentUpload done, bytes not received yet.
+    AwaitingUpload,
+    /// Bytes received, CompleteAttachmentUpload not called yet.
+    Uploaded,
+    /// Completed; the scan status is final.
+    Approved,
+    Rejected,
+}
+
+/// An attachment and, once uploaded, its bytes.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub attachment_id: String,
+    pub contact_id: String,
+    pub participant_id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub start_token: String,
+    pub headers_to_include: BTreeMap<String, String>,
+    pub state: AttachmentState,
+    pub complete_token: Option<String>,
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Which participant a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub contact_id: String,
+    pub participant_id: String,
+}
+
+/// The whole mutable state.
+#[derive(Default)]
+pub struct Inner {
+    pub contacts: HashMap<String, Contact>,
+    /// `instance/ClientToken` -> contact id, for StartChatContact idempotency.
+    pub chat_client_tokens: HashMap<String, String>,
+    pub participant_tokens: HashMap<String, TokenOwner>,
+    pub connection_tokens: HashMap<String, TokenOwner>,
+    /// One-time ids in websocket URLs handed out by CreateParticipantConnection.
+    pub websocket_ids: HashMap<String, TokenOwner>,
+    pub attachments: HashMap<String, Attachment>,
+    /// `participant/ClientToken` -> attachment id, for StartAttachmentUpload idempotency.
+    pub attachment_client_tokens: HashMap<String, String>,
+    pub faults: Vec<Fault>,
+}
+
+/// Shared state of one server.
+pub struct Store {
+    pub settings: Settings,
+    inner: Mutex<Inner>,
+}
+
+impl Store {
+    /// A fresh, empty store.
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// Runs `f` with the state locked. Keep `f` short and synchronous.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        let mut guard = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard)
+    }
+
+    /// Consumes one armed fault for `operation`, if any.
+    pub fn take_fault(&self, operation: &str) -> Option<&'static str> {
+        self.with(|inner| {
+            let index = inner
+                .faults
+                .iter()
+                .position(|f| f.operation == operation && f.remaining > 0)?;
+            let fault = &mut inner.faults[index];
+            fault.remaining -= 1;
+            let error = fault.error;
+            if fault.remaining == 0 {
+                inner.faults.remove(index);
+            }
+            Some(error)
+        })
+    }
+}
+
+/// A new opaque bearer token (what Connect issues is opaque base64 too).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new resource id in Connect's UUID form.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A timestamp as the Participant Service writes it: `2019-11-08T02:41:28.172Z`.
+pub fn iso_millis(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A timestamp with second precision, as presigned `UrlExpiry` values are written.
+pub fn iso_secs(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}

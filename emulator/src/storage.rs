@@ -1,0 +1,337 @@
+//! Upload storage, standing in for the S3 bucket behind chat attachments: presigned PUT URLs
+//! that check their signature, expiry, the exact `HeadersToInclude` and the declared size;
+//! presigned GET URLs that serve the same bytes. Errors are S3-style XML, as a browser would
+//! get them from S3.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::errors::AwsError;
+use crate::sigv4::{constant_time_eq, hmac};
+use crate::state::{AttachmentState, Contact, Settings, Store};
+
+/// File extensions Connect accepts for chat attachments and the MIME types sent for each
+/// (Amazon Connect feature specifications). Kept here, apart from the functions' own table,
+/// so a mistake in one is caught by the other.
+const FILE_TYPES: &[(&str, &[&str])] = &[
+    ("csv", &["text/csv"]),
+    ("doc", &["application/msword"]),
+    (
+        "docx",
+        &["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+    ),
+    ("heic", &["image/heic"]),
+    ("jfif", &["image/jpeg"]),
+    ("jpeg", &["image/jpeg"]),
+    ("jpg", &["image/jpeg"]),
+    ("mov", &["video/quicktime"]),
+    ("mp4", &["video/mp4"]),
+    ("pdf", &["application/pdf"]),
+    ("png", &["image/png"]),
+    ("ppt", &["application/vnd.ms-powerpoint"]),
+    (
+        "pptx",
+        &["application/vnd.openxmlformats-officedocument.presentationml.presentation"],
+    ),
+    (
+        "rtf",
+        &[
+            "application/rtf",
+            "application/x-rtf",
+            "text/rtf",
+            "text/richtext",
+        ],
+    ),
+    ("txt", &["text/plain"]),
+    ("wav", &["audio/wav", "audio/x-wav", "audio/vnd.wave"]),
+    ("xls", &["application/vnd.ms-excel"]),
+    (
+        "xlsx",
+        &["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+    ),
+];
+
+/// Refuses files whose extension Connect does not accept or whose type does not match it.
+pub fn check_file_type(name: &str, content_type: &str) -> Result<(), AwsError> {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let allowed = FILE_TYPES
+        .iter()
+        .find(|(ext, _)| *ext == extension)
+        .ok_or_else(|| {
+            AwsError::new(
+                "ValidationException",
+                format!("Unsupported file extension: .{extension}"),
+            )
+        })?;
+    if !allowed
+        .1
+        .contains(&content_type.to_ascii_lowercase().as_str())
+    {
+        return Err(AwsError::new(
+            "ValidationException",
+            format!("Content type {content_type} does not match the file extension .{extension}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The headers the browser must send with its PUT, shaped like Connect's.
+pub fn headers_to_include(
+    contact: &Contact,
+    name: &str,
+    size: u64,
+    content_type: &str,
+) -> BTreeMap<String, String> {
+    // Header values must stay printable ASCII for fetch(); other bytes are percent-encoded.
+    let safe_name: String = name
+        .chars()
+        .take(180)
+        .map(|c| {
+            if (c.is_ascii_graphic() && c != '"' && c != '%') || c == ' ' {
+                c.to_string()
+            } else {
+                let mut buf = [0u8; 4];
+                c.encode_utf8(&mut buf)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect()
+            }
+        })
+        .collect();
+    BTreeMap::from([
+        ("Content-Type".into(), content_type.to_owned()),
+        ("Content-Length".into(), size.to_string()),
+        (
+            "Content-Disposition".into(),
+            format!("attachment; filename=\"{safe_name}\""),
+        ),
+        ("x-amz-acl".into(), "bucket-owner-full-control".into()),
+        ("x-amz-meta-contact_id".into(), contact.contact_id.clone()),
+        (
+            "x-amz-meta-initial_contact_id".into(),
+            contact.initial_contact_id.clone(),
+        ),
+    ])
+}
+
+/// A presigned URL for `method` ("PUT" upload or "GET" download) and its expiry.
+pub fn presign(
+    settings: &Settings,
+    method: &str,
+    id: &str,
+    ttl: Option<Duration>,
+) -> (String, DateTime<Utc>) {
+    let ttl = ttl.unwrap_or(settings.url_ttl);
+    let expiry =
+        Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(300));
+    let expires = expiry.timestamp();
+    let signature = sign(settings, method, id, expires);
+    let path = if method == "PUT" {
+        "uploads"
+    } else {
+        "downloads"
+    };
+    (
+        format!(
+            "{}/{path}/{id}?X-Local-Expires={expires}&X-Local-Signature={signature}",
+            settings.base_url
+        ),
+        expiry,
+    )
+}
+
+fn sign(settings: &Settings, method: &str, id: &str, expires: i64) -> String {
+    hex::encode(hmac(
+        &settings.url_key,
+        format!("{method}\n{id}\n{expires}").as_bytes(),
+    ))
+}
+
+/// The query string of a presigned URL.
+#[derive(Deserialize)]
+pub struct Presigned {
+    #[serde(rename = "X-Local-Expires")]
+    expires: Option<i64>,
+    #[serde(rename = "X-Local-Signature")]
+    signature: Option<String>,
+}
+
+fn check_presigned(
+    settings: &Settings,
+    method: &str,
+    id: &str,
+    q: &Presigned,
+) -> Result<(), Response> {
+    let (Some(expires), Some(signature)) = (q.expires, q.signature.as_deref()) else {
+        return Err(s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Query-string authentication is required",
+        ));
+    };
+    if !constant_time_eq(
+        sign(settings, method, id, expires).as_bytes(),
+        signature.as_bytes(),
+    ) {
+        return Err(s3_error(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided",
+        ));
+    }
+    if Utc::now().timestamp() > expires {
+        return Err(s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "Request has expired",
+        ));
+    }
+    Ok(())
+}
+
+/// `PUT /uploads/{id}`: the browser's upload of the attachment bytes.
+pub async fn put_upload(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+    Query(query): Query<Presigned>,
+    request: Request,
+) -> Response {
+    if let Err(resp) = check_presigned(&store.settings, "PUT", &id, &query) {
+        return resp;
+    }
+    let Some((expected_headers, declared)) = store.with(|inner| {
+        inner
+            .attachments
+            .get(&id)
+            .filter(|a| {
+                matches!(
+                    a.state,
+                    AttachmentState::AwaitingUpload | AttachmentState::Uploaded
+                )
+            })
+            .map(|a| (a.headers_to_include.clone(), a.size))
+    }) else {
+        return s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "This upload is no longer accepted",
+        );
+    };
+    let (parts, body) = request.into_parts();
+    for (name, value) in &expected_headers {
+        let sent = parts
+            .headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok());
+        if name.eq_ignore_ascii_case("content-length") && sent.is_none() {
+            continue; // a chunked body is checked by its length below
+        }
+        if sent != Some(value.as_str()) {
+            return s3_error(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch",
+                &format!("The signed header {name} is missing or has a different value"),
+            );
+        }
+    }
+    let bytes = match to_bytes(body, declared as usize + 1).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return s3_error(
+                StatusCode::BAD_REQUEST,
+                "EntityTooLarge",
+                "Your proposed upload exceeds the declared size",
+            )
+        }
+    };
+    if bytes.len() as u64 != declared {
+        return s3_error(
+            StatusCode::BAD_REQUEST,
+            "IncompleteBody",
+            "The body does not have the size declared to StartAttachmentUpload",
+        );
+    }
+    let etag = format!("\"{}\"", hex::encode(&hmac(b"etag", &bytes)[..16]));
+    let stored = store.with(|inner| match inner.attachments.get_mut(&id) {
+        Some(a)
+            if matches!(
+                a.state,
+                AttachmentState::AwaitingUpload | AttachmentState::Uploaded
+            ) =>
+        {
+            a.bytes = Some(bytes.to_vec());
+            a.state = AttachmentState::Uploaded;
+            true
+        }
+        _ => false,
+    });
+    if !stored {
+        return s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "This upload is no longer accepted",
+        );
+    }
+    let mut response = StatusCode::OK.into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, v);
+    }
+    response
+}
+
+/// `GET /downloads/{id}`: the bytes behind a GetAttachment URL.
+pub async fn get_download(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+    Query(query): Query<Presigned>,
+) -> Response {
+    if let Err(resp) = check_presigned(&store.settings, "GET", &id, &query) {
+        return resp;
+    }
+    let Some((bytes, content_type, disposition)) = store.with(|inner| {
+        inner.attachments.get(&id).and_then(|a| {
+            Some((
+                a.bytes.clone()?,
+                a.content_type.clone(),
+                a.headers_to_include
+                    .get("Content-Disposition")
+                    .cloned()
+                    .unwrap_or_default(),
+            ))
+        })
+    }) else {
+        return s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The specified key does not exist.",
+        );
+    };
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{}</RequestId></Error>",
+        uuid::Uuid::new_v4()
+    );
+    (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}

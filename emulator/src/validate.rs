@@ -1,0 +1,141 @@
+//! Field checks against the service models' constraints (length, range, enum, required), each
+//! failing with the error shape the service uses for invalid input: `ValidationException` for
+//! the Participant Service, `InvalidParameterException` for Connect.
+
+use serde_json::{Map, Value};
+
+use crate::errors::AwsError;
+
+/// A parsed JSON request body and the error shape its violations produce.
+pub struct Input {
+    pub body: Map<String, Value>,
+    error_type: &'static str,
+}
+
+impl Input {
+    /// Parses a body; an empty body counts as `{}` (the SDKs send `{}` for empty inputs).
+    pub fn parse(bytes: &[u8], error_type: &'static str) -> Result<Self, AwsError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self {
+                body: Map::new(),
+                error_type,
+            });
+        }
+        match serde_json::from_slice(bytes) {
+            Ok(Value::Object(body)) => Ok(Self { body, error_type }),
+            _ => Err(AwsError::new(
+                error_type,
+                "Request body is not a valid JSON object",
+            )),
+        }
+    }
+
+    /// A constraint violation on `field`.
+    pub fn invalid(&self, field: &str, constraint: &str) -> AwsError {
+        AwsError::validation(self.error_type, field, constraint)
+    }
+
+    /// An optional string member with a length range (in characters).
+    pub fn opt_str(&self, field: &str, min: usize, max: usize) -> Result<Option<String>, AwsError> {
+        opt_str_in(&self.body, field, field, min, max, self.error_type)
+    }
+
+    /// A required string member with a length range.
+    pub fn str(&self, field: &str, min: usize, max: usize) -> Result<String, AwsError> {
+        self.opt_str(field, min, max)?
+            .ok_or_else(|| self.invalid(field, "Member must not be null"))
+    }
+
+    /// An optional integer member within `min..=max`.
+    pub fn opt_int(&self, field: &str, min: i64, max: i64) -> Result<Option<i64>, AwsError> {
+        match self.body.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_i64() {
+                Some(n) if n >= min && n <= max => Ok(Some(n)),
+                Some(_) => Err(self.invalid(
+                    field,
+                    &format!("Member must have value between {min} and {max}"),
+                )),
+                None => Err(self.invalid(field, "Member must be an integer")),
+            },
+        }
+    }
+
+    /// An optional object member.
+    pub fn opt_object(&self, field: &str) -> Result<Option<&Map<String, Value>>, AwsError> {
+        match self.body.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(o)) => Ok(Some(o)),
+            Some(_) => Err(self.invalid(field, "Member must be a structure")),
+        }
+    }
+
+    /// An optional list of strings, each within a length range.
+    pub fn opt_str_list(
+        &self,
+        field: &str,
+        min_items: usize,
+        max_items: usize,
+        item_max: usize,
+    ) -> Result<Option<Vec<String>>, AwsError> {
+        let Some(value) = self.body.get(field).filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(self.invalid(field, "Member must be a list"));
+        };
+        if items.len() < min_items || items.len() > max_items {
+            return Err(self.invalid(
+                field,
+                &format!("Member must have length between {min_items} and {max_items}"),
+            ));
+        }
+        items
+            .iter()
+            .map(|item| match item.as_str() {
+                Some(s) if !s.is_empty() && s.chars().count() <= item_max => Ok(s.to_owned()),
+                _ => Err(self.invalid(
+                    field,
+                    &format!("Member must satisfy constraint: [Member must have length between 1 and {item_max}]"),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// The shape that violations produce.
+    pub fn error_type(&self) -> &'static str {
+        self.error_type
+    }
+}
+
+/// An optional string inside any object; `path` names it in the message.
+pub fn opt_str_in(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+    min: usize,
+    max: usize,
+    error_type: &'static str,
+) -> Result<Option<String>, AwsError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            let len = s.chars().count();
+            if len < min || len > max {
+                Err(AwsError::validation(
+                    error_type,
+                    path,
+                    &format!("Member must have length between {min} and {max}"),
+                ))
+            } else {
+                Ok(Some(s.clone()))
+            }
+        }
+        Some(_) => Err(AwsError::validation(
+            error_type,
+            path,
+            "Member must be a string",
+        )),
+    }
+}

@@ -1,0 +1,351 @@
+//! The chat attachment requests (start and complete): their fields, and the rules Connect
+//! documents for chat attachments (20 MB, a fixed list of file types) checked before any call.
+
+use serde_json::Value;
+
+use crate::config::AttachmentConfig;
+use crate::error::ApiError;
+use crate::fields::{check_client_token, check_len, check_no_control, Fields};
+
+/// Connect's documented maximum attachment size (20 MB), in bytes.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 20 * 1024 * 1024;
+
+/// File extensions Connect accepts for chat attachments, with the MIME types browsers and the
+/// official widget send for each (Amazon Connect feature specifications).
+pub const ALLOWED_EXTENSIONS: [(&str, &[&str]); 18] = [
+    ("csv", &["text/csv"]),
+    ("doc", &["application/msword"]),
+    (
+        "docx",
+        &["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+    ),
+    ("heic", &["image/heic"]),
+    ("jfif", &["image/jpeg"]),
+    ("jpeg", &["image/jpeg"]),
+    ("jpg", &["image/jpeg"]),
+    ("mov", &["video/quicktime"]),
+    ("mp4", &["video/mp4"]),
+    ("pdf", &["application/pdf"]),
+    ("png", &["image/png"]),
+    ("ppt", &["application/vnd.ms-powerpoint"]),
+    (
+        "pptx",
+        &["application/vnd.openxmlformats-officedocument.presentationml.presentation"],
+    ),
+    (
+        "rtf",
+        &[
+            "application/rtf",
+            "application/x-rtf",
+            "text/rtf",
+            "text/richtext",
+        ],
+    ),
+    ("txt", &["text/plain"]),
+    ("wav", &["audio/wav", "audio/x-wav", "audio/vnd.wave"]),
+    ("xls", &["application/vnd.ms-excel"]),
+    (
+        "xlsx",
+        &["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+    ),
+];
+
+/// A validated StartAttachmentUpload request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartAttachmentRequest {
+    pub attachment_name: String,
+    pub attachment_size_in_bytes: u64,
+    /// Lower-cased MIME type, as checked against the allowed list.
+    pub content_type: String,
+    pub client_token: String,
+}
+
+impl StartAttachmentRequest {
+    /// Validates the body against the deployment's attachment rules.
+    pub fn parse(
+        body: &serde_json::Map<String, Value>,
+        config: &AttachmentConfig,
+    ) -> Result<Self, ApiError> {
+        let fields = Fields::root(body);
+
+        let name = fields.str("AttachmentName")?;
+        check_len("AttachmentName", name, 1, 256)?;
+        check_no_control("AttachmentName", name)?;
+        if name.contains(['/', '\\']) {
+            return Err(ApiError::field(
+                "AttachmentName",
+                "must be a file name, without '/' or '\\'",
+            ));
+        }
+
+        let size = fields
+            .opt_u64("AttachmentSizeInBytes")?
+            .ok_or_else(|| ApiError::field("AttachmentSizeInBytes", "is required"))?;
+        if size == 0 {
+            return Err(ApiError::field(
+                "AttachmentSizeInBytes",
+                "must be at least 1 byte (empty files cannot be attached)",
+            ));
+        }
+        if size > config.max_attachment_bytes {
+            return Err(ApiError::AttachmentTooLarge {
+                max: config.max_attachment_bytes,
+            });
+        }
+
+        let content_type = fields.str("ContentType")?.trim().to_ascii_lowercase();
+        check_len("ContentType", &content_type, 1, 255)?;
+        check_type(name, &content_type, config)?;
+
+        Ok(Self {
+            attachment_name: name.to_owned(),
+            attachment_size_in_bytes: size,
+            content_type,
+            client_token: token_or_new(&fields)?,
+        })
+    }
+}
+
+/// A validated CompleteAttachmentUpload request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompleteAttachmentRequest {
+    pub attachment_id: String,
+    pub client_token: String,
+}
+
+impl CompleteAttachmentRequest {
+    /// Validates the body: exactly one attachment id, as Connect requires.
+    pub fn parse(body: &serde_json::Map<String, Value>) -> Result<Self, ApiError> {
+        let fields = Fields::root(body);
+        let ids = fields
+            .opt_str_list("AttachmentIds")?
+            .ok_or_else(|| ApiError::field("AttachmentIds", "is required"))?;
+        let [id] = ids.as_slice() else {
+            return Err(ApiError::field(
+                "AttachmentIds",
+                "must contain exactly one attachment id",
+            ));
+        };
+        check_len("AttachmentIds[0]", id, 1, 256)?;
+        check_no_control("AttachmentIds[0]", id)?;
+        Ok(Self {
+            attachment_id: (*id).to_owned(),
+            client_token: token_or_new(&fields)?,
+        })
+    }
+}
+
+/// The file's extension must be on Connect's list, its MIME type allowed by the deployment, and
+/// the two must agree (a `.exe` renamed `.pdf` still declares its type honestly in browsers).
+fn check_type(name: &str, content_type: &str, config: &AttachmentConfig) -> Result<(), ApiError> {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    let Some((_, types)) = ALLOWED_EXTENSIONS.iter().find(|(ext, _)| *ext == extension) else {
+        let list: Vec<&str> = ALLOWED_EXTENSIONS.iter().map(|(e, _)| *e).collect();
+        return Err(ApiError::UnsupportedAttachmentType {
+            field: "AttachmentName".into(),
+            message: format!(
+                "file type not supported; allowed extensions: {}",
+                list.join(", ")
+            ),
+        });
+    };
+    if !config.allowed_types.iter().any(|t| t == content_type) {
+        return Err(ApiError::UnsupportedAttachmentType {
+            field: "ContentType".into(),
+            message: format!("{content_type} is not an allowed attachment type"),
+        });
+    }
+    if !types.contains(&content_type) {
+        return Err(ApiError::UnsupportedAttachmentType {
+            field: "ContentType".into(),
+            message: format!(
+                "does not match the .{extension} extension (expected {})",
+                types.join(" or ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn token_or_new(fields: &Fields<'_>) -> Result<String, ApiError> {
+    match fields.opt_str("ClientToken")? {
+        Some(token) => {
+            check_client_token("ClientToken", token)?;
+            Ok(token.to_owned())
+        }
+        None => Ok(uuid::Uuid::new_v4().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AllowedOrigins, CorsConfig};
+    use serde_json::json;
+
+    fn config() -> AttachmentConfig {
+        AttachmentConfig {
+            cors: CorsConfig {
+                allowed_origins: AllowedOrigins::Any,
+            },
+            attachments_enabled: true,
+            max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+            allowed_types: vec![
+                "image/png".into(),
+                "application/pdf".into(),
+                "text/plain".into(),
+            ],
+        }
+    }
+
+    fn start(body: Value) -> Result<StartAttachmentRequest, ApiError> {
+        StartAttachmentRequest::parse(body.as_object().unwrap(), &config())
+    }
+
+    fn ok_body() -> Value {
+        json!({"AttachmentName": "Scan.PNG", "AttachmentSizeInBytes": 1024, "ContentType": "image/png"})
+    }
+
+    #[test]
+    fn a_valid_start_request_passes() {
+        let req = start(ok_body()).unwrap();
+        assert_eq!(req.attachment_name, "Scan.PNG");
+        assert_eq!(req.attachment_size_in_bytes, 1024);
+        assert_eq!(req.client_token.len(), 36);
+        let mut body = ok_body();
+        body["AttachmentSizeInBytes"] = json!(DEFAULT_MAX_ATTACHMENT_BYTES);
+        assert!(start(body).is_ok());
+    }
+
+    #[test]
+    fn start_rules_each_fail_on_their_field() {
+        let cases: [(&str, Value, &str, &str); 12] = [
+            (
+                "AttachmentName",
+                json!(""),
+                "InvalidField",
+                "AttachmentName",
+            ),
+            (
+                "AttachmentName",
+                json!("a/b.png"),
+                "InvalidField",
+                "AttachmentName",
+            ),
+            (
+                "AttachmentName",
+                json!("..\\b.png"),
+                "InvalidField",
+                "AttachmentName",
+            ),
+            (
+                "AttachmentName",
+                json!("a\u{0}.png"),
+                "InvalidField",
+                "AttachmentName",
+            ),
+            (
+                "AttachmentName",
+                json!(format!("{}.png", "a".repeat(253))),
+                "InvalidField",
+                "AttachmentName",
+            ),
+            (
+                "AttachmentName",
+                json!("setup.exe"),
+                "UnsupportedAttachmentType",
+                "AttachmentName",
+            ),
+            (
+                "AttachmentName",
+                json!("README"),
+                "UnsupportedAttachmentType",
+                "AttachmentName",
+            ),
+            (
+                "ContentType",
+                json!("application/pdf"),
+                "UnsupportedAttachmentType",
+                "ContentType",
+            ),
+            (
+                "ContentType",
+                json!("image/jpeg"),
+                "UnsupportedAttachmentType",
+                "ContentType",
+            ),
+            (
+                "AttachmentSizeInBytes",
+                json!(0),
+                "InvalidField",
+                "AttachmentSizeInBytes",
+            ),
+            (
+                "AttachmentSizeInBytes",
+                json!(DEFAULT_MAX_ATTACHMENT_BYTES + 1),
+                "AttachmentTooLarge",
+                "AttachmentSizeInBytes",
+            ),
+            (
+                "AttachmentSizeInBytes",
+                json!("12"),
+                "InvalidField",
+                "AttachmentSizeInBytes",
+            ),
+        ];
+        for (key, value, code, field) in cases {
+            let mut body = ok_body();
+            body[key] = value.clone();
+            let err = start(body).unwrap_err();
+            assert_eq!(err.code(), code, "{key}={value}");
+            assert_eq!(err.field_name(), Some(field), "{key}={value}");
+        }
+        let mut body = ok_body();
+        body.as_object_mut().unwrap().remove("ContentType");
+        assert_eq!(start(body).unwrap_err().field_name(), Some("ContentType"));
+    }
+
+    #[test]
+    fn complete_needs_exactly_one_id() {
+        let parse = |v: Value| CompleteAttachmentRequest::parse(v.as_object().unwrap());
+        assert_eq!(
+            parse(json!({"AttachmentIds": ["a"]}))
+                .unwrap()
+                .attachment_id,
+            "a"
+        );
+        for bad in [
+            json!({}),
+            json!({"AttachmentIds": []}),
+            json!({"AttachmentIds": ["a", "b"]}),
+            json!({"AttachmentIds": "a"}),
+            json!({"AttachmentIds": [""]}),
+        ] {
+            let err = parse(bad.clone()).unwrap_err();
+            assert!(
+                err.field_name().unwrap().starts_with("AttachmentIds"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_table_type_is_known_to_the_default_config() {
+        let config = AttachmentConfig::from_lookup(|k| {
+            (k == "ALLOWED_ORIGINS").then(|| "https://a.test".to_string())
+        })
+        .unwrap();
+        for (ext, types) in ALLOWED_EXTENSIONS {
+            for t in types {
+                let body = json!({"AttachmentName": format!("f.{ext}"), "AttachmentSizeInBytes": 1, "ContentType": t});
+                assert!(
+                    StartAttachmentRequest::parse(body.as_object().unwrap(), &config).is_ok(),
+                    "{ext} {t}"
+                );
+            }
+        }
+    }
+}

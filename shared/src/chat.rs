@@ -1,0 +1,468 @@
+//! The start-chat request: its fields (as amazon-connect-chat-interface and the AWS
+//! startChatContactAPI sample send them, PascalCase), the rules each must satisfy, and the
+//! validated value that is turned into a StartChatContact call.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::config::{StartChatConfig, CHAT_DURATION_RANGE};
+use crate::error::ApiError;
+use crate::fields::{check_client_token, check_len, check_no_control, Fields};
+
+/// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
+pub const SUPPORTED_MESSAGING_CONTENT_TYPES: [&str; 5] = [
+    "text/plain",
+    "text/markdown",
+    "application/json",
+    "application/vnd.amazonaws.connect.message.interactive",
+    "application/vnd.amazonaws.connect.message.interactive.response",
+];
+
+/// Content types a customer may send as the `InitialMessage`.
+pub const INITIAL_MESSAGE_CONTENT_TYPES: [&str; 2] = ["text/plain", "text/markdown"];
+
+/// Connect's limit on all attribute keys and values together, in UTF-8 bytes.
+pub const MAX_ATTRIBUTES_BYTES: usize = 32 * 1024;
+/// Connect's limit on a chat message's content, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 16384;
+
+/// How a persistent chat rehydrates the past transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RehydrationType {
+    EntirePastSession,
+    FromSegment,
+}
+
+impl RehydrationType {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EntirePastSession => "ENTIRE_PAST_SESSION",
+            Self::FromSegment => "FROM_SEGMENT",
+        }
+    }
+}
+
+/// `PersistentChat` after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersistentChat {
+    pub rehydration_type: RehydrationType,
+    pub source_contact_id: String,
+}
+
+/// `InitialMessage` after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitialMessage {
+    pub content_type: String,
+    pub content: String,
+}
+
+/// A start-chat request that passed every rule; what is sent to StartChatContact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartChatRequest {
+    /// Trimmed display name.
+    pub display_name: String,
+    /// Only allowed keys; sorted for stable logs and tests.
+    pub attributes: BTreeMap<String, String>,
+    pub initial_message: Option<InitialMessage>,
+    pub supported_messaging_content_types: Option<Vec<String>>,
+    pub chat_duration_minutes: u32,
+    pub persistent_chat: Option<PersistentChat>,
+    pub related_contact_id: Option<String>,
+    /// The idempotency token: `Idempotency-Key` header, else body `ClientToken`, else a new UUID.
+    pub client_token: String,
+}
+
+impl StartChatRequest {
+    /// Validates a parsed JSON body and the `Idempotency-Key` header against the deployment's
+    /// configuration.
+    pub fn parse(
+        body: &serde_json::Map<String, Value>,
+        idempotency_key: Option<&str>,
+        config: &StartChatConfig,
+    ) -> Result<Self, ApiError> {
+        let fields = Fields::root(body);
+
+        // Instance and flow are the deployment's, never the caller's. Widgets that send the
+        // configured values (chat-interface always sends both) keep working.
+        for (name, configured) in [
+            ("InstanceId", &config.instance_id),
+            ("ContactFlowId", &config.contact_flow_id),
+        ] {
+            if let Some(given) = fields.opt_str(name)? {
+                if given != configured.as_str() {
+                    return Err(ApiError::field(
+                        name,
+                        "must be omitted or equal the deployment's configured value",
+                    ));
+                }
+            }
+        }
+
+        let participant = fields.object("ParticipantDetails")?;
+        let display_name = participant.str("DisplayName")?.trim();
+        let field = "ParticipantDetails.DisplayName";
+        check_len(field, display_name, 1, 256)?;
+        check_no_control(field, display_name)?;
+
+        let supported_messaging_content_types = parse_supported_types(&fields)?;
+        let persistent_chat = parse_persistent_chat(&fields)?;
+        let related_contact_id = match fields.opt_str("RelatedContactId")? {
+            None => None,
+            Some(id) => {
+                check_len("RelatedContactId", id, 1, 256)?;
+                check_no_control("RelatedContactId", id)?;
+                if persistent_chat.is_some() {
+                    return Err(ApiError::field(
+                        "RelatedContactId",
+                        "cannot be combined with PersistentChat",
+                    ));
+                }
+                Some(id.to_owned())
+            }
+        };
+
+        let chat_duration_minutes = match fields.opt_u64("ChatDurationInMinutes")? {
+            None => config.chat_duration_minutes,
+            Some(m) => u32::try_from(m)
+                .ok()
+                .filter(|m| CHAT_DURATION_RANGE.contains(m))
+                .ok_or_else(|| {
+                    ApiError::field("ChatDurationInMinutes", "must be from 60 to 10080 minutes")
+                })?,
+        };
+
+        Ok(Self {
+            display_name: display_name.to_owned(),
+            attributes: parse_attributes(&fields, config)?,
+            initial_message: parse_initial_message(&fields)?,
+            supported_messaging_content_types,
+            chat_duration_minutes,
+            persistent_chat,
+            related_contact_id,
+            client_token: client_token(idempotency_key, fields.opt_str("ClientToken")?)?,
+        })
+    }
+
+    /// Whether the widget may render markdown (it asked for `text/markdown`).
+    pub fn markdown_enabled(&self) -> bool {
+        self.supported_messaging_content_types
+            .as_ref()
+            .is_some_and(|types| types.iter().any(|t| t == "text/markdown"))
+    }
+}
+
+/// Chooses the idempotency token. Header and body may both be given only if they agree.
+pub fn client_token(header: Option<&str>, body: Option<&str>) -> Result<String, ApiError> {
+    if let Some(h) = header {
+        check_client_token("Idempotency-Key", h)?;
+    }
+    if let Some(b) = body {
+        check_client_token("ClientToken", b)?;
+    }
+    match (header, body) {
+        (Some(h), Some(b)) if h != b => Err(ApiError::field(
+            "ClientToken",
+            "differs from the Idempotency-Key header; send one or make them equal",
+        )),
+        (Some(token), _) | (None, Some(token)) => Ok(token.to_owned()),
+        (None, None) => Ok(uuid::Uuid::new_v4().to_string()),
+    }
+}
+
+fn parse_attributes(
+    fields: &Fields<'_>,
+    config: &StartChatConfig,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let Some(attributes) = fields.opt_object("Attributes")? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    let mut total_bytes = 0usize;
+    for (key, value) in attributes.entries() {
+        let path = attributes.path(key);
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(ApiError::field(
+                path,
+                "attribute keys may contain only letters, digits, '_' and '-'",
+            ));
+        }
+        if !config.allowed_attributes.allows(key) {
+            return Err(ApiError::AttributeNotAllowed { key: path });
+        }
+        let Value::String(value) = value else {
+            return Err(ApiError::field(path, "attribute values must be strings"));
+        };
+        total_bytes += key.len() + value.len();
+        out.insert(key.clone(), value.clone());
+    }
+    if total_bytes > MAX_ATTRIBUTES_BYTES {
+        return Err(ApiError::field(
+            "Attributes",
+            format!(
+                "keys and values together must be at most {MAX_ATTRIBUTES_BYTES} bytes of UTF-8"
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+fn parse_initial_message(fields: &Fields<'_>) -> Result<Option<InitialMessage>, ApiError> {
+    let Some(message) = fields.opt_object("InitialMessage")? else {
+        return Ok(None);
+    };
+    let content_type = message.str("ContentType")?;
+    if !INITIAL_MESSAGE_CONTENT_TYPES.contains(&content_type) {
+        return Err(ApiError::field(
+            message.path("ContentType"),
+            format!(
+                "must be one of {}",
+                INITIAL_MESSAGE_CONTENT_TYPES.join(", ")
+            ),
+        ));
+    }
+    let content = message.str("Content")?;
+    check_len(&message.path("Content"), content, 1, MAX_MESSAGE_CHARS)?;
+    if content.trim().is_empty() {
+        return Err(ApiError::field(
+            message.path("Content"),
+            "must not be blank",
+        ));
+    }
+    Ok(Some(InitialMessage {
+        content_type: content_type.to_owned(),
+        content: content.to_owned(),
+    }))
+}
+
+fn parse_supported_types(fields: &Fields<'_>) -> Result<Option<Vec<String>>, ApiError> {
+    const FIELD: &str = "SupportedMessagingContentTypes";
+    let Some(types) = fields.opt_str_list(FIELD)? else {
+        return Ok(None);
+    };
+    let mut out: Vec<String> = Vec::with_capacity(types.len());
+    for (i, t) in types.iter().enumerate() {
+        if !SUPPORTED_MESSAGING_CONTENT_TYPES.contains(t) {
+            return Err(ApiError::field(
+                format!("{FIELD}[{i}]"),
+                format!(
+                    "must be one of {}",
+                    SUPPORTED_MESSAGING_CONTENT_TYPES.join(", ")
+                ),
+            ));
+        }
+        if !out.iter().any(|o| o == t) {
+            out.push((*t).to_owned());
+        }
+    }
+    if !out.iter().any(|t| t == "text/plain") {
+        return Err(ApiError::field(FIELD, "must include text/plain"));
+    }
+    Ok(Some(out))
+}
+
+fn parse_persistent_chat(fields: &Fields<'_>) -> Result<Option<PersistentChat>, ApiError> {
+    let Some(persistent) = fields.opt_object("PersistentChat")? else {
+        return Ok(None);
+    };
+    let rehydration_type = match persistent.str("RehydrationType")? {
+        "ENTIRE_PAST_SESSION" => RehydrationType::EntirePastSession,
+        "FROM_SEGMENT" => RehydrationType::FromSegment,
+        _ => {
+            return Err(ApiError::field(
+                persistent.path("RehydrationType"),
+                "must be ENTIRE_PAST_SESSION or FROM_SEGMENT",
+            ))
+        }
+    };
+    let source_contact_id = persistent.str("SourceContactId")?;
+    let field = persistent.path("SourceContactId");
+    check_len(&field, source_contact_id, 1, 256)?;
+    check_no_control(&field, source_contact_id)?;
+    Ok(Some(PersistentChat {
+        rehydration_type,
+        source_contact_id: source_contact_id.to_owned(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{AllowedOrigins, AttributeAllowList, CorsConfig};
+    use serde_json::json;
+
+    fn config() -> StartChatConfig {
+        StartChatConfig {
+            cors: CorsConfig {
+                allowed_origins: AllowedOrigins::Any,
+            },
+            instance_id: "inst".into(),
+            contact_flow_id: "flow".into(),
+            allowed_attributes: AttributeAllowList::parse("customerId,utm_*").unwrap(),
+            chat_duration_minutes: 60,
+            attachments_enabled: true,
+        }
+    }
+
+    fn parse(body: Value) -> Result<StartChatRequest, ApiError> {
+        StartChatRequest::parse(body.as_object().unwrap(), None, &config())
+    }
+
+    fn field_of(body: Value) -> String {
+        parse(body).unwrap_err().field_name().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_minimal_request_gets_defaults() {
+        let req = parse(json!({"ParticipantDetails": {"DisplayName": "  Ana  "}})).unwrap();
+        assert_eq!(req.display_name, "Ana");
+        assert_eq!(req.chat_duration_minutes, 60);
+        assert!(req.attributes.is_empty());
+        assert_eq!(req.client_token.len(), 36);
+        assert!(!req.markdown_enabled());
+    }
+
+    #[test]
+    fn a_full_request_is_carried_over() {
+        let req = parse(json!({
+            "InstanceId": "inst", "ContactFlowId": "flow",
+            "ParticipantDetails": {"DisplayName": "Ana"},
+            "Attributes": {"customerId": "42", "utm_source": "ad"},
+            "InitialMessage": {"ContentType": "text/plain", "Content": "Hello"},
+            "SupportedMessagingContentTypes": ["text/plain", "text/markdown"],
+            "ChatDurationInMinutes": 120,
+            "PersistentChat": {"RehydrationType": "ENTIRE_PAST_SESSION", "SourceContactId": "c-1"},
+            "ClientToken": "tok-1",
+            "Username": "ignored"
+        }))
+        .unwrap();
+        assert_eq!(req.attributes.len(), 2);
+        assert_eq!(req.chat_duration_minutes, 120);
+        assert!(req.markdown_enabled());
+        assert_eq!(req.client_token, "tok-1");
+        assert_eq!(
+            req.persistent_chat.unwrap().rehydration_type,
+            RehydrationType::EntirePastSession
+        );
+    }
+
+    #[test]
+    fn every_rule_names_its_field() {
+        let name = |n: &str| json!({"ParticipantDetails": {"DisplayName": n}});
+        let dn = "ParticipantDetails.DisplayName";
+        assert_eq!(field_of(json!({})), "ParticipantDetails");
+        assert_eq!(field_of(json!({"ParticipantDetails": {}})), dn);
+        assert_eq!(field_of(name("   ")), dn);
+        assert_eq!(field_of(name(&"x".repeat(257))), dn);
+        assert_eq!(field_of(name("a\u{7}b")), dn);
+        assert_eq!(
+            field_of(json!({"ParticipantDetails": {"DisplayName": 5}})),
+            dn
+        );
+
+        let with = |extra: Value| {
+            let mut body = name("Ana");
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            field_of(body)
+        };
+        assert_eq!(with(json!({"InstanceId": "other"})), "InstanceId");
+        assert_eq!(with(json!({"ContactFlowId": "other"})), "ContactFlowId");
+        assert_eq!(
+            with(json!({"Attributes": {"plan": "x"}})),
+            "Attributes.plan"
+        );
+        assert_eq!(
+            with(json!({"Attributes": {"bad key": "x"}})),
+            "Attributes.bad key"
+        );
+        assert_eq!(
+            with(json!({"Attributes": {"customerId": 1}})),
+            "Attributes.customerId"
+        );
+        assert_eq!(with(json!({"Attributes": ["x"]})), "Attributes");
+        assert_eq!(
+            with(json!({"Attributes": {"utm_a": "x".repeat(20000), "utm_b": "y".repeat(13000)}})),
+            "Attributes"
+        );
+        assert_eq!(
+            with(json!({"InitialMessage": {"ContentType": "text/html", "Content": "x"}})),
+            "InitialMessage.ContentType"
+        );
+        assert_eq!(
+            with(json!({"InitialMessage": {"ContentType": "text/plain", "Content": ""}})),
+            "InitialMessage.Content"
+        );
+        assert_eq!(
+            with(json!({"InitialMessage": {"ContentType": "text/plain"}})),
+            "InitialMessage.Content"
+        );
+        assert_eq!(
+            with(json!({"SupportedMessagingContentTypes": ["text/markdown"]})),
+            "SupportedMessagingContentTypes"
+        );
+        assert_eq!(
+            with(json!({"SupportedMessagingContentTypes": ["text/plain", "text/html"]})),
+            "SupportedMessagingContentTypes[1]"
+        );
+        assert_eq!(
+            with(json!({"ChatDurationInMinutes": 59})),
+            "ChatDurationInMinutes"
+        );
+        assert_eq!(
+            with(json!({"ChatDurationInMinutes": 10081})),
+            "ChatDurationInMinutes"
+        );
+        assert_eq!(
+            with(json!({"ChatDurationInMinutes": "60"})),
+            "ChatDurationInMinutes"
+        );
+        assert_eq!(
+            with(json!({"PersistentChat": {"RehydrationType": "ALL", "SourceContactId": "c"}})),
+            "PersistentChat.RehydrationType"
+        );
+        assert_eq!(
+            with(json!({"PersistentChat": {"RehydrationType": "FROM_SEGMENT"}})),
+            "PersistentChat.SourceContactId"
+        );
+        assert_eq!(
+            with(json!({
+                "PersistentChat": {"RehydrationType": "FROM_SEGMENT", "SourceContactId": "c"},
+                "RelatedContactId": "r"
+            })),
+            "RelatedContactId"
+        );
+        assert_eq!(with(json!({"RelatedContactId": ""})), "RelatedContactId");
+        assert_eq!(with(json!({"ClientToken": ""})), "ClientToken");
+        assert_eq!(with(json!({"ClientToken": "x".repeat(501)})), "ClientToken");
+    }
+
+    #[test]
+    fn the_idempotency_key_header_wins_only_when_consistent() {
+        assert_eq!(client_token(Some("a"), None).unwrap(), "a");
+        assert_eq!(client_token(None, Some("b")).unwrap(), "b");
+        assert_eq!(client_token(Some("a"), Some("a")).unwrap(), "a");
+        assert!(client_token(Some("a"), Some("b")).is_err());
+        assert_ne!(
+            client_token(None, None).unwrap(),
+            client_token(None, None).unwrap()
+        );
+    }
+
+    #[test]
+    fn attributes_at_the_size_limit_are_accepted() {
+        let value = "v".repeat(MAX_ATTRIBUTES_BYTES - "customerId".len());
+        let req = parse(json!({
+            "ParticipantDetails": {"DisplayName": "Ana"},
+            "Attributes": {"customerId": value}
+        }))
+        .unwrap();
+        assert_eq!(req.attributes.len(), 1);
+    }
+}

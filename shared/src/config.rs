@@ -1,0 +1,460 @@
+//! Every environment variable the functions read, parsed once at cold start into typed values.
+//! A missing or invalid variable is an error that names it, so a bad deployment fails at init
+//! with a clear message instead of misbehaving per request.
+
+use crate::attachment::{ALLOWED_EXTENSIONS, DEFAULT_MAX_ATTACHMENT_BYTES};
+
+/// Connect's own bounds for `ChatDurationInMinutes`.
+pub const CHAT_DURATION_RANGE: std::ops::RangeInclusive<u32> = 60..=10080;
+/// The default chat duration: one hour spares the concurrent-chat quota (Connect's default is 25 h).
+pub const DEFAULT_CHAT_DURATION_MINUTES: u32 = 60;
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A required variable is not set (or is empty).
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    /// A variable is set but its value is unusable.
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
+}
+
+/// Which browser origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `ALLOWED_ORIGINS=*`: any origin (the request's origin is echoed). Not the default.
+    Any,
+    /// Exact origins such as `https://www.example.com`.
+    List(Vec<String>),
+}
+
+/// CORS settings shared by all three functions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorsConfig {
+    pub allowed_origins: AllowedOrigins,
+}
+
+impl CorsConfig {
+    /// Returns the origin to echo in `Access-Control-Allow-Origin`, if this origin is allowed.
+    pub fn allow<'a>(&self, origin: Option<&'a str>) -> Option<&'a str> {
+        let origin = origin?;
+        match &self.allowed_origins {
+            AllowedOrigins::Any => Some(origin),
+            AllowedOrigins::List(list) => list
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+                .then_some(origin),
+        }
+    }
+
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        const NAME: &str = "ALLOWED_ORIGINS";
+        let raw = required(lookup, NAME)?;
+        if raw.trim() == "*" {
+            return Ok(Self {
+                allowed_origins: AllowedOrigins::Any,
+            });
+        }
+        let mut origins = Vec::new();
+        for item in split_list(&raw) {
+            origins.push(parse_origin(item).map_err(|reason| invalid(NAME, reason))?);
+        }
+        if origins.is_empty() {
+            return Err(invalid(
+                NAME,
+                "list at least one origin, e.g. https://www.example.com",
+            ));
+        }
+        Ok(Self {
+            allowed_origins: AllowedOrigins::List(origins),
+        })
+    }
+}
+
+/// Checks an origin is `scheme://host[:port]` with nothing after it, and normalises it.
+fn parse_origin(item: &str) -> Result<String, String> {
+    let trimmed = item.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| format!("{item:?} must start with https:// or http://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '*', ' ']) {
+        return Err(format!(
+            "{item:?} must be an exact origin: scheme://host[:port], no path or wildcard"
+        ));
+    }
+    Ok(trimmed.to_ascii_lowercase())
+}
+
+/// The contact attribute keys a deployment forwards to Connect: exact keys and `prefix*` patterns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributeAllowList {
+    exact: Vec<String>,
+    prefixes: Vec<String>,
+}
+
+impl AttributeAllowList {
+    /// Parses a comma-separated list such as `customerId,plan,utm_*`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut list = Self::default();
+        for item in split_list(raw) {
+            let (key, is_prefix) = match item.strip_suffix('*') {
+                Some(prefix) => (prefix, true),
+                None => (item, false),
+            };
+            if key.is_empty() && !is_prefix {
+                continue;
+            }
+            if !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "{item:?}: keys may contain only letters, digits, '_' and '-', with an optional trailing '*'"
+                ));
+            }
+            if is_prefix {
+                list.prefixes.push(key.to_owned());
+            } else {
+                list.exact.push(key.to_owned());
+            }
+        }
+        Ok(list)
+    }
+
+    /// Whether `key` may be forwarded.
+    pub fn allows(&self, key: &str) -> bool {
+        self.exact.iter().any(|k| k == key) || self.prefixes.iter().any(|p| key.starts_with(p))
+    }
+
+    /// True when no attribute is allowed at all.
+    pub fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.prefixes.is_empty()
+    }
+}
+
+/// Configuration of the start-chat function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartChatConfig {
+    pub cors: CorsConfig,
+    /// `CONNECT_INSTANCE_ID`: the only instance chats are started on.
+    pub instance_id: String,
+    /// `CONNECT_CONTACT_FLOW_ID`: the only contact flow chats are started in.
+    pub contact_flow_id: String,
+    /// `ALLOWED_ATTRIBUTES`: which client-supplied contact attributes are forwarded.
+    pub allowed_attributes: AttributeAllowList,
+    /// `CHAT_DURATION_MINUTES`: used when the request gives no `ChatDurationInMinutes`.
+    pub chat_duration_minutes: u32,
+    /// `ATTACHMENTS_ENABLED`: reported to the widget as `featurePermissions.ATTACHMENTS`.
+    pub attachments_enabled: bool,
+}
+
+impl StartChatConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let chat_duration_minutes = match optional(&lookup, "CHAT_DURATION_MINUTES") {
+            None => DEFAULT_CHAT_DURATION_MINUTES,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|m| CHAT_DURATION_RANGE.contains(m))
+                .ok_or_else(|| {
+                    invalid(
+                        "CHAT_DURATION_MINUTES",
+                        format!("{raw:?} must be a whole number of minutes from 60 to 10080"),
+                    )
+                })?,
+        };
+        Ok(Self {
+            cors: CorsConfig::from_lookup(&lookup)?,
+            instance_id: resource_id(&lookup, "CONNECT_INSTANCE_ID", 100)?,
+            contact_flow_id: resource_id(&lookup, "CONNECT_CONTACT_FLOW_ID", 500)?,
+            allowed_attributes: AttributeAllowList::parse(
+                &optional(&lookup, "ALLOWED_ATTRIBUTES").unwrap_or_default(),
+            )
+            .map_err(|reason| invalid("ALLOWED_ATTRIBUTES", reason))?,
+            chat_duration_minutes,
+            attachments_enabled: flag(&lookup, "ATTACHMENTS_ENABLED", true)?,
+        })
+    }
+}
+
+/// Configuration of the start-attachment and complete-attachment functions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentConfig {
+    pub cors: CorsConfig,
+    /// `ATTACHMENTS_ENABLED`: when false both attachment routes answer 403 AttachmentsDisabled.
+    pub attachments_enabled: bool,
+    /// `MAX_ATTACHMENT_BYTES`: the largest `AttachmentSizeInBytes` accepted.
+    pub max_attachment_bytes: u64,
+    /// `ALLOWED_ATTACHMENT_TYPES`: the MIME types accepted (lower case).
+    pub allowed_types: Vec<String>,
+}
+
+impl AttachmentConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let max_attachment_bytes = match optional(&lookup, "MAX_ATTACHMENT_BYTES") {
+            None => DEFAULT_MAX_ATTACHMENT_BYTES,
+            Some(raw) => raw.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                invalid(
+                    "MAX_ATTACHMENT_BYTES",
+                    format!("{raw:?} must be a positive whole number of bytes"),
+                )
+            })?,
+        };
+        let known: Vec<&str> = ALLOWED_EXTENSIONS
+            .iter()
+            .flat_map(|(_, types)| types.iter().copied())
+            .collect();
+        let allowed_types = match optional(&lookup, "ALLOWED_ATTACHMENT_TYPES") {
+            None => {
+                let mut all: Vec<String> = Vec::new();
+                for t in &known {
+                    if !all.iter().any(|a| a == t) {
+                        all.push(t.to_string());
+                    }
+                }
+                all
+            }
+            Some(raw) => {
+                let mut types = Vec::new();
+                for item in split_list(&raw) {
+                    let t = item.to_ascii_lowercase();
+                    if !known.contains(&t.as_str()) {
+                        return Err(invalid(
+                            "ALLOWED_ATTACHMENT_TYPES",
+                            format!("{item:?} is not a MIME type Amazon Connect accepts for chat attachments"),
+                        ));
+                    }
+                    types.push(t);
+                }
+                if types.is_empty() {
+                    return Err(invalid(
+                        "ALLOWED_ATTACHMENT_TYPES",
+                        "list at least one MIME type, or unset it for Connect's documented list",
+                    ));
+                }
+                types
+            }
+        };
+        Ok(Self {
+            cors: CorsConfig::from_lookup(&lookup)?,
+            attachments_enabled: flag(&lookup, "ATTACHMENTS_ENABLED", true)?,
+            max_attachment_bytes,
+            allowed_types,
+        })
+    }
+}
+
+fn optional(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn required(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<String, ConfigError> {
+    optional(lookup, name).ok_or(ConfigError::Missing(name))
+}
+
+fn resource_id(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    max_len: usize,
+) -> Result<String, ConfigError> {
+    let value = required(lookup, name)?;
+    if value.len() > max_len
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(invalid(
+            name,
+            format!(
+                "{value:?} must be a Connect resource id (letters, digits and '-'), not an ARN"
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+fn flag(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match optional(lookup, name) {
+        None => Ok(default),
+        Some(raw) => match raw.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(invalid(name, format!("{raw:?} must be true or false"))),
+        },
+    }
+}
+
+fn split_list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const BASE: [(&str, &str); 3] = [
+        (
+            "CONNECT_INSTANCE_ID",
+            "11111111-2222-4333-8444-555555555555",
+        ),
+        (
+            "CONNECT_CONTACT_FLOW_ID",
+            "66666666-7777-4888-9999-000000000000",
+        ),
+        (
+            "ALLOWED_ORIGINS",
+            "https://www.example.com, http://127.0.0.1:8080/",
+        ),
+    ];
+
+    #[test]
+    fn defaults_apply_when_optional_variables_are_unset() {
+        let config = StartChatConfig::from_lookup(env(&BASE)).unwrap();
+        assert_eq!(config.chat_duration_minutes, 60);
+        assert!(config.attachments_enabled);
+        assert!(config.allowed_attributes.is_empty());
+        assert_eq!(
+            config.cors.allowed_origins,
+            AllowedOrigins::List(vec![
+                "https://www.example.com".into(),
+                "http://127.0.0.1:8080".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn each_missing_required_variable_is_named() {
+        for name in [
+            "CONNECT_INSTANCE_ID",
+            "CONNECT_CONTACT_FLOW_ID",
+            "ALLOWED_ORIGINS",
+        ] {
+            let pairs: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != name).collect();
+            let err = StartChatConfig::from_lookup(env(&pairs)).unwrap_err();
+            assert_eq!(err, ConfigError::Missing(name));
+            assert!(err.to_string().contains(name));
+        }
+    }
+
+    #[test]
+    fn invalid_values_are_rejected_with_the_variable_name() {
+        let cases = [
+            ("CHAT_DURATION_MINUTES", "59"),
+            ("CHAT_DURATION_MINUTES", "10081"),
+            ("CHAT_DURATION_MINUTES", "abc"),
+            ("ATTACHMENTS_ENABLED", "yes"),
+            ("ALLOWED_ATTRIBUTES", "bad key"),
+            ("ALLOWED_ORIGINS", "www.example.com"),
+            ("ALLOWED_ORIGINS", "https://example.com/path"),
+            ("ALLOWED_ORIGINS", "https://*.example.com"),
+            (
+                "CONNECT_INSTANCE_ID",
+                "arn:aws:connect:us-east-1:123456789012:instance/abc",
+            ),
+        ];
+        for (name, value) in cases {
+            let mut pairs: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != name).collect();
+            pairs.push((name, value));
+            match StartChatConfig::from_lookup(env(&pairs)) {
+                Err(ConfigError::Invalid { name: n, .. }) => assert_eq!(n, name, "{value}"),
+                other => panic!("{name}={value}: expected Invalid, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn attribute_allow_list_matches_exact_keys_and_prefixes() {
+        let list = AttributeAllowList::parse("customerId, utm_*,plan").unwrap();
+        assert!(list.allows("customerId"));
+        assert!(list.allows("plan"));
+        assert!(list.allows("utm_source"));
+        assert!(!list.allows("customerid"));
+        assert!(!list.allows("utm"));
+        assert!(!list.allows("other"));
+        assert!(AttributeAllowList::parse("*").unwrap().allows("anything"));
+    }
+
+    #[test]
+    fn cors_echoes_only_listed_origins() {
+        let config = StartChatConfig::from_lookup(env(&BASE)).unwrap();
+        assert_eq!(
+            config.cors.allow(Some("https://www.example.com")),
+            Some("https://www.example.com")
+        );
+        assert_eq!(config.cors.allow(Some("https://evil.example.com")), None);
+        assert_eq!(config.cors.allow(None), None);
+        let any = CorsConfig {
+            allowed_origins: AllowedOrigins::Any,
+        };
+        assert_eq!(any.allow(Some("https://a.test")), Some("https://a.test"));
+    }
+
+    #[test]
+    fn attachment_config_defaults_to_connect_limits() {
+        let config = AttachmentConfig::from_lookup(env(&BASE[2..])).unwrap();
+        assert_eq!(config.max_attachment_bytes, 20 * 1024 * 1024);
+        assert!(config
+            .allowed_types
+            .contains(&"application/pdf".to_string()));
+        assert!(config.allowed_types.contains(&"image/png".to_string()));
+        let mut pairs = BASE[2..].to_vec();
+        pairs.push((
+            "ALLOWED_ATTACHMENT_TYPES",
+            "image/png,application/x-msdownload",
+        ));
+        assert!(matches!(
+            AttachmentConfig::from_lookup(env(&pairs)),
+            Err(ConfigError::Invalid {
+                name: "ALLOWED_ATTACHMENT_TYPES",
+                ..
+            })
+        ));
+        let pairs = [BASE[2], ("MAX_ATTACHMENT_BYTES", "0")];
+        assert!(matches!(
+            AttachmentConfig::from_lookup(env(&pairs)),
+            Err(ConfigError::Invalid {
+                name: "MAX_ATTACHMENT_BYTES",
+                ..
+            })
+        ));
+    }
+}

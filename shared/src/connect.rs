@@ -1,0 +1,340 @@
+//! Calls to Amazon Connect (StartChatContact, via aws-sdk-connect) and to the Participant
+//! Service (StartAttachmentUpload / CompleteAttachmentUpload, via aws-sdk-connectparticipant),
+//! and the translation of their failures into [`ApiError`].
+//!
+//! Retries are the SDK's standard ones (throttling, 5xx, timeouts), bounded in attempts and time;
+//! every attempt carries the same ClientToken, so Connect never creates a second contact or upload.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_connect::operation::start_chat_contact::StartChatContactError;
+use aws_sdk_connect::operation::RequestId;
+use aws_sdk_connect::types as connect_types;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use serde::Serialize;
+
+use crate::attachment::{CompleteAttachmentRequest, StartAttachmentRequest};
+use crate::chat::StartChatRequest;
+use crate::config::StartChatConfig;
+use crate::error::ApiError;
+
+/// Total time one Connect operation may take, retries included: well below API Gateway's 29 s
+/// integration timeout and the functions' 15 s timeout.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time one attempt may take.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
+/// Attempts per operation, the first included.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// The SDK configuration loader with our timeouts and retry policy. Production calls `.load()`
+/// on it; region, credentials and endpoints come from the Lambda environment
+/// (`AWS_ENDPOINT_URL_CONNECT` / `AWS_ENDPOINT_URL_CONNECTPARTICIPANT` point local runs at
+/// connect-local).
+pub fn sdk_config_loader() -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(100))
+                .with_max_backoff(Duration::from_secs(2)),
+        )
+}
+
+/// What start-chat returns to the widget inside `data.startChatResult`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartChatResult {
+    pub contact_id: String,
+    pub participant_id: String,
+    pub participant_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued_from_contact_id: Option<String>,
+}
+
+/// Calls StartChatContact on the configured instance and contact flow.
+pub async fn start_chat_contact(
+    client: &aws_sdk_connect::Client,
+    config: &StartChatConfig,
+    request: &StartChatRequest,
+) -> Result<StartChatResult, ApiError> {
+    let participant = connect_types::ParticipantDetails::builder()
+        .display_name(&request.display_name)
+        .build()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut call = client
+        .start_chat_contact()
+        .instance_id(&config.instance_id)
+        .contact_flow_id(&config.contact_flow_id)
+        .participant_details(participant)
+        .chat_duration_in_minutes(request.chat_duration_minutes as i32)
+        .client_token(&request.client_token)
+        .set_supported_messaging_content_types(request.supported_messaging_content_types.clone())
+        .set_related_contact_id(request.related_contact_id.clone());
+    if !request.attributes.is_empty() {
+        call = call.set_attributes(Some(
+            request
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<HashMap<_, _>>(),
+        ));
+    }
+    if let Some(message) = &request.initial_message {
+        call = call.initial_message(
+            connect_types::ChatMessage::builder()
+                .content_type(&message.content_type)
+                .content(&message.content)
+                .build()
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
+    if let Some(persistent) = &request.persistent_chat {
+        call = call.persistent_chat(
+            connect_types::PersistentChat::builder()
+                .rehydration_type(connect_types::RehydrationType::from(
+                    persistent.rehydration_type.as_str(),
+                ))
+                .source_contact_id(&persistent.source_contact_id)
+                .build(),
+        );
+    }
+
+    let output = call
+        .send()
+        .await
+        .map_err(|err| map_start_chat_error("StartChatContact", err))?;
+    let required = |value: Option<&str>, name: &str| {
+        value
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::UpstreamFailure(format!("response without {name}")))
+    };
+    Ok(StartChatResult {
+        contact_id: required(output.contact_id(), "ContactId")?,
+        participant_id: required(output.participant_id(), "ParticipantId")?,
+        participant_token: required(output.participant_token(), "ParticipantToken")?,
+        continued_from_contact_id: output.continued_from_contact_id().map(str::to_owned),
+    })
+}
+
+/// What start-attachment returns: the presigned upload the browser must PUT to.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartAttachmentResult {
+    pub attachment_id: String,
+    pub upload_metadata: UploadMetadata,
+}
+
+/// Where and how to PUT the attachment bytes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadMetadata {
+    pub url: String,
+    pub url_expiry: String,
+    pub headers_to_include: HashMap<String, String>,
+}
+
+/// Calls StartAttachmentUpload with the customer's ConnectionToken.
+pub async fn start_attachment_upload(
+    client: &aws_sdk_connectparticipant::Client,
+    connection_token: &str,
+    request: &StartAttachmentRequest,
+) -> Result<StartAttachmentResult, ApiError> {
+    let size = i64::try_from(request.attachment_size_in_bytes)
+        .map_err(|_| ApiError::field("AttachmentSizeInBytes", "is too large"))?;
+    let output = client
+        .start_attachment_upload()
+        .connection_token(connection_token)
+        .attachment_name(&request.attachment_name)
+        .attachment_size_in_bytes(size)
+        .content_type(&request.content_type)
+        .client_token(&request.client_token)
+        .send()
+        .await
+        .map_err(|err| map_participant_error("StartAttachmentUpload", err))?;
+    let metadata = output
+        .upload_metadata()
+        .ok_or_else(|| ApiError::UpstreamFailure("response without UploadMetadata".into()))?;
+    Ok(StartAttachmentResult {
+        attachment_id: output
+            .attachment_id()
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::UpstreamFailure("response without AttachmentId".into()))?,
+        upload_metadata: UploadMetadata {
+            url: metadata
+                .url()
+                .map(str::to_owned)
+                .ok_or_else(|| ApiError::UpstreamFailure("response without Url".into()))?,
+            url_expiry: metadata.url_expiry().unwrap_or_default().to_owned(),
+            headers_to_include: metadata.headers_to_include().cloned().unwrap_or_default(),
+        },
+    })
+}
+
+/// Calls CompleteAttachmentUpload with the customer's ConnectionToken.
+pub async fn complete_attachment_upload(
+    client: &aws_sdk_connectparticipant::Client,
+    connection_token: &str,
+    request: &CompleteAttachmentRequest,
+) -> Result<(), ApiError> {
+    client
+        .complete_attachment_upload()
+        .connection_token(connection_token)
+        .attachment_ids(&request.attachment_id)
+        .client_token(&request.client_token)
+        .send()
+        .await
+        .map_err(|err| map_participant_error("CompleteAttachmentUpload", err))?;
+    Ok(())
+}
+
+/// Builds the Connect client from a loaded configuration.
+pub fn connect_client(sdk: &SdkConfig) -> aws_sdk_connect::Client {
+    aws_sdk_connect::Client::new(sdk)
+}
+
+/// Builds the Participant Service client from a loaded configuration.
+pub fn participant_client(sdk: &SdkConfig) -> aws_sdk_connectparticipant::Client {
+    aws_sdk_connectparticipant::Client::new(sdk)
+}
+
+fn map_start_chat_error(
+    operation: &'static str,
+    err: SdkError<StartChatContactError, HttpResponse>,
+) -> ApiError {
+    map_sdk_error(operation, err, |e| match e {
+        StartChatContactError::InvalidRequestException(_)
+        | StartChatContactError::InvalidParameterException(_) => Some(rejected(e)),
+        StartChatContactError::ResourceNotFoundException(_) => Some(ApiError::Misconfigured(
+            "Connect returned ResourceNotFoundException for StartChatContact: check that \
+             CONNECT_INSTANCE_ID and CONNECT_CONTACT_FLOW_ID name an existing instance and a \
+             published contact flow in this region"
+                .into(),
+        )),
+        StartChatContactError::LimitExceededException(_) => Some(ApiError::QuotaExceeded),
+        StartChatContactError::InternalServiceException(_) => {
+            Some(ApiError::UpstreamFailure("InternalServiceException".into()))
+        }
+        _ => None,
+    })
+}
+
+fn map_participant_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    map_sdk_error(operation, err, |_| None)
+}
+
+fn rejected(e: &impl ProvideErrorMetadata) -> ApiError {
+    ApiError::UpstreamRejected {
+        upstream_code: e.code().unwrap_or("unknown").to_owned(),
+    }
+}
+
+/// The common translation: a typed classification first, then the error code Connect sent,
+/// then the HTTP status. Logs the upstream code and request id, never the message (it may
+/// echo request data).
+fn map_sdk_error<E>(
+    operation: &'static str,
+    err: SdkError<E, HttpResponse>,
+    classify: impl Fn(&E) -> Option<ApiError>,
+) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let aws_request_id = err.request_id().map(str::to_owned);
+    let mapped = match &err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let status = service.raw().status().as_u16();
+            classify(e).unwrap_or_else(|| by_code_or_status(operation, e, status))
+        }
+        SdkError::TimeoutError(_) => ApiError::UpstreamTimeout,
+        SdkError::DispatchFailure(failure) => {
+            if failure.is_timeout() {
+                ApiError::UpstreamTimeout
+            } else {
+                ApiError::UpstreamUnavailable(format!("{operation}: connection failed"))
+            }
+        }
+        SdkError::ResponseError(_) => {
+            ApiError::UpstreamFailure(format!("{operation}: unreadable response"))
+        }
+        _ => ApiError::Internal(format!("{operation}: request could not be built")),
+    };
+    let upstream_code = match &err {
+        SdkError::ServiceError(service) => service.err().code().unwrap_or("unknown").to_owned(),
+        other => kind_name(other).to_owned(),
+    };
+    if mapped.status().is_server_error() {
+        tracing::error!(operation, upstream_code, aws_request_id, mapped = %mapped, "Connect call failed");
+    } else {
+        tracing::warn!(
+            operation,
+            upstream_code,
+            aws_request_id,
+            mapped = mapped.code(),
+            "Connect call refused"
+        );
+    }
+    mapped
+}
+
+fn by_code_or_status(operation: &str, e: &impl ProvideErrorMetadata, status: u16) -> ApiError {
+    match e.code() {
+        Some("AccessDeniedException") if operation == "StartChatContact" => {
+            ApiError::Misconfigured(
+                "Connect denied StartChatContact: the function's role must allow \
+                 connect:StartChatContact on the configured instance and contact flow"
+                    .into(),
+            )
+        }
+        Some("AccessDeniedException") => ApiError::AccessDenied,
+        Some("ValidationException")
+        | Some("InvalidRequestException")
+        | Some("InvalidParameterException") => rejected(e),
+        Some("ThrottlingException") | Some("TooManyRequestsException") => ApiError::Throttled,
+        Some("ServiceQuotaExceededException") | Some("LimitExceededException") => {
+            ApiError::QuotaExceeded
+        }
+        Some("ConflictException") => ApiError::Conflict,
+        Some("ResourceNotFoundException") => ApiError::Misconfigured(format!(
+            "{operation}: Connect returned ResourceNotFoundException"
+        )),
+        _ => match status {
+            401 | 403 => ApiError::AccessDenied,
+            409 => ApiError::Conflict,
+            429 => ApiError::Throttled,
+            400..=499 => rejected(e),
+            503 => ApiError::UpstreamUnavailable(format!("{operation}: HTTP 503")),
+            504 => ApiError::UpstreamTimeout,
+            _ => ApiError::UpstreamFailure(format!(
+                "{operation}: {} (HTTP {status})",
+                e.code().unwrap_or("unknown error")
+            )),
+        },
+    }
+}
+
+fn kind_name<E, R>(err: &SdkError<E, R>) -> &'static str {
+    match err {
+        SdkError::ConstructionFailure(_) => "ConstructionFailure",
+        SdkError::TimeoutError(_) => "TimeoutError",
+        SdkError::DispatchFailure(_) => "DispatchFailure",
+        SdkError::ResponseError(_) => "ResponseError",
+        SdkError::ServiceError(_) => "ServiceError",
+        _ => "Unknown",
+    }
+}

@@ -1,0 +1,246 @@
+//! The one error type every handler returns, and its mapping to an HTTP status, a stable error
+//! code and the optional `Retry-After`. This is the only place that decides those three things.
+
+use http::StatusCode;
+
+/// Seconds a client should wait after being throttled (ours or Connect's API rate limit).
+pub const THROTTLE_RETRY_AFTER_SECS: u32 = 1;
+/// Seconds a client should wait after a quota error (e.g. too many concurrent chats).
+pub const QUOTA_RETRY_AFTER_SECS: u32 = 30;
+
+/// Everything that can go wrong while answering a request.
+///
+/// Client mistakes are 4xx, upstream trouble is 429/5xx, and nothing here ever carries an SDK
+/// message or a secret into the response body: `message` texts are written by us.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ApiError {
+    /// A field is missing, has the wrong type or breaks a rule.
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+
+    /// The body is absent, not JSON, or not a JSON object.
+    #[error("invalid body: {0}")]
+    InvalidBody(String),
+
+    /// The body is larger than the route accepts.
+    #[error("body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+
+    /// A contact attribute key that the deployment does not allow.
+    #[error("attribute key not allowed: {key}")]
+    AttributeNotAllowed { key: String },
+
+    /// The attachment is larger than the configured maximum.
+    #[error("attachment larger than {max} bytes")]
+    AttachmentTooLarge { max: u64 },
+
+    /// The attachment's type is not allowed, or does not match its file name.
+    #[error("{field}: {message}")]
+    UnsupportedAttachmentType { field: String, message: String },
+
+    /// Attachments are switched off for this deployment.
+    #[error("attachments are disabled")]
+    AttachmentsDisabled,
+
+    /// The `X-Amz-Bearer` header (the customer's ConnectionToken) is missing.
+    #[error("missing connection token")]
+    MissingConnectionToken,
+
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+
+    /// The Participant Service refused the ConnectionToken (expired, unknown, or chat ended).
+    #[error("access denied by the Participant Service")]
+    AccessDenied,
+
+    /// Connect reports a conflicting operation (e.g. the attachment is already being completed).
+    #[error("conflict reported by Amazon Connect")]
+    Conflict,
+
+    /// Connect rejected the request as invalid although it passed our validation.
+    #[error("Amazon Connect rejected the request ({upstream_code})")]
+    UpstreamRejected { upstream_code: String },
+
+    /// Connect's request rate limit.
+    #[error("throttled by Amazon Connect")]
+    Throttled,
+
+    /// A Connect quota (concurrent chats, attachments per contact).
+    #[error("Amazon Connect quota exceeded")]
+    QuotaExceeded,
+
+    /// The deployment points at an instance or contact flow Connect does not know, or lacks
+    /// permission: an operator problem, not the client's.
+    #[error("misconfigured deployment: {0}")]
+    Misconfigured(String),
+
+    /// Connect answered with a server error.
+    #[error("Amazon Connect failed ({0})")]
+    UpstreamFailure(String),
+
+    /// Connect could not be reached.
+    #[error("Amazon Connect unreachable: {0}")]
+    UpstreamUnavailable(String),
+
+    /// Connect did not answer in time.
+    #[error("Amazon Connect timed out")]
+    UpstreamTimeout,
+
+    /// A bug or an unexpected state on our side.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// Shorthand for [`ApiError::InvalidField`].
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidField {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidField { .. }
+            | Self::InvalidBody(_)
+            | Self::AttributeNotAllowed { .. }
+            | Self::AttachmentTooLarge { .. }
+            | Self::UnsupportedAttachmentType { .. }
+            | Self::UpstreamRejected { .. } => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MissingConnectionToken => StatusCode::UNAUTHORIZED,
+            Self::AccessDenied | Self::AttachmentsDisabled => StatusCode::FORBIDDEN,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::Throttled | Self::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
+            Self::Misconfigured(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::UpstreamFailure(_) => StatusCode::BAD_GATEWAY,
+            Self::UpstreamUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    /// The stable, documented error code clients can switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidField { .. } => "InvalidField",
+            Self::InvalidBody(_) => "InvalidBody",
+            Self::PayloadTooLarge { .. } => "PayloadTooLarge",
+            Self::AttributeNotAllowed { .. } => "AttributeNotAllowed",
+            Self::AttachmentTooLarge { .. } => "AttachmentTooLarge",
+            Self::UnsupportedAttachmentType { .. } => "UnsupportedAttachmentType",
+            Self::AttachmentsDisabled => "AttachmentsDisabled",
+            Self::MissingConnectionToken => "MissingConnectionToken",
+            Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::AccessDenied => "AccessDenied",
+            Self::Conflict => "Conflict",
+            Self::UpstreamRejected { .. } => "UpstreamRejected",
+            Self::Throttled => "Throttled",
+            Self::QuotaExceeded => "QuotaExceeded",
+            Self::Misconfigured(_) => "Misconfigured",
+            Self::UpstreamFailure(_) => "UpstreamFailure",
+            Self::UpstreamUnavailable(_) => "UpstreamUnavailable",
+            Self::UpstreamTimeout => "UpstreamTimeout",
+            Self::Internal(_) => "InternalError",
+        }
+    }
+
+    /// The request field the error is about, when there is one.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            Self::InvalidField { field, .. } | Self::UnsupportedAttachmentType { field, .. } => {
+                Some(field)
+            }
+            Self::AttributeNotAllowed { key } => Some(key),
+            Self::AttachmentTooLarge { .. } => Some("AttachmentSizeInBytes"),
+            Self::MissingConnectionToken => Some("X-Amz-Bearer"),
+            _ => None,
+        }
+    }
+
+    /// The human message sent to the client. Server-side details stay in the logs.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::InvalidField { message, .. }
+            | Self::UnsupportedAttachmentType { message, .. } => message.clone(),
+            Self::InvalidBody(message) => message.clone(),
+            Self::PayloadTooLarge { limit } => {
+                format!("request body must be at most {limit} bytes")
+            }
+            Self::AttributeNotAllowed { .. } => {
+                "this contact attribute key is not in the deployment's ALLOWED_ATTRIBUTES".into()
+            }
+            Self::AttachmentTooLarge { max } => format!("attachments must be at most {max} bytes"),
+            Self::AttachmentsDisabled => "attachments are not enabled for this chat".into(),
+            Self::MissingConnectionToken => {
+                "the X-Amz-Bearer header must carry the participant's ConnectionToken".into()
+            }
+            Self::MethodNotAllowed => "only POST (and OPTIONS for CORS) is supported".into(),
+            Self::AccessDenied => {
+                "the connection token was refused; it may have expired or the chat has ended".into()
+            }
+            Self::Conflict => "a conflicting operation is already in progress".into(),
+            Self::UpstreamRejected { .. } => "Amazon Connect rejected the request".into(),
+            Self::Throttled => "too many requests; retry after the Retry-After delay".into(),
+            Self::QuotaExceeded => {
+                "an Amazon Connect quota was reached; retry after the Retry-After delay".into()
+            }
+            Self::Misconfigured(_) => {
+                "the chat backend is misconfigured; the operator has been notified in the logs"
+                    .into()
+            }
+            Self::UpstreamFailure(_) => "Amazon Connect returned an error".into(),
+            Self::UpstreamUnavailable(_) => "Amazon Connect could not be reached".into(),
+            Self::UpstreamTimeout => "Amazon Connect did not answer in time".into(),
+            Self::Internal(_) => "internal error".into(),
+        }
+    }
+
+    /// Seconds for the `Retry-After` header, for errors worth retrying later.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::Throttled => Some(THROTTLE_RETRY_AFTER_SECS),
+            Self::QuotaExceeded => Some(QUOTA_RETRY_AFTER_SECS),
+            Self::UpstreamUnavailable(_) | Self::UpstreamTimeout => Some(THROTTLE_RETRY_AFTER_SECS),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_mistakes_are_4xx_and_upstream_trouble_is_not() {
+        assert_eq!(ApiError::field("A", "b").status(), 400);
+        assert_eq!(ApiError::PayloadTooLarge { limit: 1 }.status(), 413);
+        assert_eq!(ApiError::MissingConnectionToken.status(), 401);
+        assert_eq!(ApiError::AccessDenied.status(), 403);
+        assert_eq!(ApiError::Conflict.status(), 409);
+        assert_eq!(ApiError::Throttled.status(), 429);
+        assert_eq!(ApiError::QuotaExceeded.status(), 429);
+        assert_eq!(ApiError::Misconfigured("x".into()).status(), 500);
+        assert_eq!(ApiError::UpstreamFailure("x".into()).status(), 502);
+        assert_eq!(ApiError::UpstreamUnavailable("x".into()).status(), 503);
+        assert_eq!(ApiError::UpstreamTimeout.status(), 504);
+    }
+
+    #[test]
+    fn retryable_errors_carry_retry_after() {
+        assert_eq!(ApiError::Throttled.retry_after(), Some(1));
+        assert_eq!(ApiError::QuotaExceeded.retry_after(), Some(30));
+        assert_eq!(ApiError::field("A", "b").retry_after(), None);
+    }
+
+    #[test]
+    fn internal_details_stay_out_of_public_messages() {
+        let err = ApiError::Misconfigured("instance 1234 not found".into());
+        assert!(!err.public_message().contains("1234"));
+        let err = ApiError::UpstreamFailure("InternalServiceException: boom".into());
+        assert!(!err.public_message().contains("boom"));
+    }
+}

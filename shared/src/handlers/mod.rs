@@ -1,0 +1,105 @@
+//! The three routes. Each handler reads as parse -> validate -> call Connect -> respond, and
+//! takes its configuration and SDK client as parameters. [`serve`] is the lifecycle they share:
+//! CORS preflight, method check, mapping every [`ApiError`] to a JSON response (never an `Err`,
+//! which API Gateway would turn into a bare 5xx without CORS headers), and one log line per request.
+
+mod complete_attachment;
+mod start_attachment;
+mod start_chat;
+
+pub use complete_attachment::handle_complete_attachment;
+pub use start_attachment::handle_start_attachment;
+pub use start_chat::handle_start_chat;
+
+use std::future::Future;
+use std::time::Instant;
+
+use http::{Method, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::Value;
+
+use crate::config::CorsConfig;
+use crate::error::ApiError;
+use crate::http::{apply_cors, error_response, header, json_response, preflight_response};
+
+/// The header a browser uses to pass the customer's ConnectionToken (as the Participant API does).
+pub const CONNECTION_TOKEN_HEADER: &str = "x-amz-bearer";
+
+/// Runs one request through the shared lifecycle; `route` names it in logs.
+pub async fn serve<F, Fut>(
+    route: &'static str,
+    cors: &CorsConfig,
+    req: Request,
+    handler: F,
+) -> Response<Body>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Result<Value, ApiError>>,
+{
+    let started = Instant::now();
+    let request_id = request_id(&req);
+    let method = req.method().clone();
+    let request_headers = req.headers().clone();
+
+    let (mut response, outcome) = if method == Method::OPTIONS {
+        (preflight_response(), "preflight")
+    } else if method != Method::POST {
+        let err = ApiError::MethodNotAllowed;
+        (error_response(&err, request_id.as_deref()), err.code())
+    } else {
+        match handler(req).await {
+            Ok(body) => (json_response(StatusCode::OK, &body), "ok"),
+            Err(err) => {
+                if err.status().is_server_error() {
+                    tracing::error!(request_id, route, error = %err, "request failed");
+                }
+                (error_response(&err, request_id.as_deref()), err.code())
+            }
+        }
+    };
+    apply_cors(
+        &mut response,
+        cors,
+        &request_headers,
+        method == Method::OPTIONS,
+    );
+    if let Some(id) = request_id.as_deref().and_then(|id| id.parse().ok()) {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    tracing::info!(
+        request_id,
+        route,
+        method = %method,
+        status = response.status().as_u16(),
+        outcome,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request finished"
+    );
+    response
+}
+
+/// API Gateway's request id, else the Lambda invocation id.
+fn request_id(req: &Request) -> Option<String> {
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
+        if let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty()) {
+            return Some(id.to_owned());
+        }
+    }
+    req.lambda_context_ref()
+        .map(|ctx| ctx.request_id.clone())
+        .filter(|id| !id.is_empty())
+}
+
+/// The customer's ConnectionToken from `X-Amz-Bearer`; checked for shape only, Connect decides
+/// whether it is valid.
+fn connection_token(req: &Request) -> Result<&str, ApiError> {
+    let token = header(req, CONNECTION_TOKEN_HEADER).ok_or(ApiError::MissingConnectionToken)?;
+    if token.chars().count() > 1000 {
+        return Err(ApiError::field(
+            "X-Amz-Bearer",
+            "must be at most 1000 characters",
+        ));
+    }
+    Ok(token)
+}

@@ -1,0 +1,48 @@
+//! POST /chat: starts a chat contact and returns what the widget needs to connect.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+
+use super::serve;
+use crate::chat::StartChatRequest;
+use crate::config::StartChatConfig;
+use crate::connect::start_chat_contact;
+use crate::error::ApiError;
+use crate::http::{header, json_object_body};
+
+/// Lambda entry point for start-chat.
+pub async fn handle_start_chat(
+    config: &StartChatConfig,
+    connect: &aws_sdk_connect::Client,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(serve("POST /chat", &config.cors, req, |req| {
+        start_chat(config, connect, req)
+    })
+    .await)
+}
+
+async fn start_chat(
+    config: &StartChatConfig,
+    connect: &aws_sdk_connect::Client,
+    req: Request,
+) -> Result<Value, ApiError> {
+    let body = json_object_body(&req)?;
+    let request = StartChatRequest::parse(&body, header(&req, "idempotency-key"), config)?;
+    let result = start_chat_contact(connect, config, &request).await?;
+    tracing::info!(
+        contact_id = result.contact_id,
+        attributes = request.attributes.len(),
+        persistent = request.persistent_chat.is_some(),
+        "chat started"
+    );
+    Ok(json!({
+        "data": {
+            "startChatResult": result,
+            "featurePermissions": {
+                "ATTACHMENTS": config.attachments_enabled,
+                "MESSAGING_MARKDOWN": request.markdown_enabled(),
+            }
+        }
+    }))
+}
