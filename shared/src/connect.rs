@@ -293,14 +293,23 @@ where
 }
 
 fn by_code_or_status(operation: &str, e: &impl ProvideErrorMetadata, status: u16) -> ApiError {
+    let connect_api = operation == "StartChatContact";
     match e.code() {
-        Some("AccessDeniedException") if operation == "StartChatContact" => {
-            ApiError::Misconfigured(
-                "Connect denied StartChatContact: the function's role must allow \
-                 connect:StartChatContact on the configured instance and contact flow"
-                    .into(),
-            )
-        }
+        // AWS's authentication layer: the function's credentials or signing are wrong.
+        Some(
+            code @ ("UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "IncompleteSignatureException"
+            | "MissingAuthenticationTokenException"
+            | "ExpiredTokenException"),
+        ) => ApiError::Misconfigured(format!(
+            "{operation}: AWS rejected the function's credentials ({code})"
+        )),
+        Some("AccessDeniedException") if connect_api => ApiError::Misconfigured(
+            "Connect denied StartChatContact: the function's role must allow \
+             connect:StartChatContact on the configured instance and contact flow"
+                .into(),
+        ),
         Some("AccessDeniedException") => ApiError::AccessDenied,
         Some("ValidationException")
         | Some("InvalidRequestException")
@@ -314,6 +323,9 @@ fn by_code_or_status(operation: &str, e: &impl ProvideErrorMetadata, status: u16
             "{operation}: Connect returned ResourceNotFoundException"
         )),
         _ => match status {
+            401 | 403 if connect_api => ApiError::Misconfigured(format!(
+                "{operation}: AWS refused the request (HTTP {status})"
+            )),
             401 | 403 => ApiError::AccessDenied,
             409 => ApiError::Conflict,
             429 => ApiError::Throttled,

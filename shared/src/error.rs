@@ -46,6 +46,11 @@ pub enum ApiError {
     #[error("missing connection token")]
     MissingConnectionToken,
 
+    /// The request comes from a browser origin not in `ALLOWED_ORIGINS`. Checked server-side
+    /// because `text/plain` POSTs are CORS "simple requests" that no preflight stops.
+    #[error("origin not allowed")]
+    OriginNotAllowed,
+
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -112,7 +117,9 @@ impl ApiError {
             | Self::UpstreamRejected { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MissingConnectionToken => StatusCode::UNAUTHORIZED,
-            Self::AccessDenied | Self::AttachmentsDisabled => StatusCode::FORBIDDEN,
+            Self::AccessDenied | Self::AttachmentsDisabled | Self::OriginNotAllowed => {
+                StatusCode::FORBIDDEN
+            }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
             Self::Throttled | Self::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
@@ -134,6 +141,7 @@ impl ApiError {
             Self::UnsupportedAttachmentType { .. } => "UnsupportedAttachmentType",
             Self::AttachmentsDisabled => "AttachmentsDisabled",
             Self::MissingConnectionToken => "MissingConnectionToken",
+            Self::OriginNotAllowed => "OriginNotAllowed",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::AccessDenied => "AccessDenied",
             Self::Conflict => "Conflict",
@@ -177,6 +185,9 @@ impl ApiError {
             Self::AttachmentsDisabled => "attachments are not enabled for this chat".into(),
             Self::MissingConnectionToken => {
                 "the X-Amz-Bearer header must carry the participant's ConnectionToken".into()
+            }
+            Self::OriginNotAllowed => {
+                "this web page's origin is not allowed to use this API".into()
             }
             Self::MethodNotAllowed => "only POST (and OPTIONS for CORS) is supported".into(),
             Self::AccessDenied => {

@@ -14,6 +14,22 @@ pub fn init() {
         .expect("a global tracing subscriber is set only once, at cold start");
 }
 
+/// Targets whose debug and trace events print raw HTTP requests and responses, which carry
+/// tokens and presigned URLs (the SDK's orchestrator logs whole response bodies at trace).
+const RAW_HTTP_TARGETS: [&str; 5] = ["aws_", "hyper", "h2", "rustls", "tower"];
+
+/// The configured level for our code, with the raw-HTTP crates capped at `info` so that turning
+/// on debug logging never leaks a token.
+fn filter(level: &str) -> EnvFilter {
+    let mut directives = level.trim().to_ascii_lowercase();
+    if directives.contains("debug") || directives.contains("trace") {
+        for target in RAW_HTTP_TARGETS {
+            directives.push_str(&format!(",{target}=info"));
+        }
+    }
+    EnvFilter::new(directives)
+}
+
 /// The subscriber `init` installs, writing to `writer`; tests use it to capture log lines.
 pub fn subscriber<W>(writer: W, level: &str) -> impl tracing::Subscriber + Send + Sync
 where
@@ -27,7 +43,7 @@ where
         .with_target(true)
         .with_ansi(false)
         .without_time()
-        .with_env_filter(EnvFilter::new(level.to_ascii_lowercase()))
+        .with_env_filter(filter(level))
         .with_writer(writer)
         .finish()
 }

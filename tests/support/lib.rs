@@ -1,1 +1,260 @@
+//! Test support: a connect-local server on a free loopback port, real aws-sdk-connect and
+//! aws-sdk-connectparticipant clients configured the way the functions configure them, the
+//! functions' handlers called with API Gateway events from `events/`, and log capture.
 
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use aws_config::{Region, SdkConfig};
+use connect_local::{Options, Server};
+use http::HeaderMap;
+use lambda_http::{Body, Request};
+use serde_json::Value;
+use shared::{connect, handlers, AttachmentConfig, StartChatConfig};
+
+/// The origin the test configuration allows (and the events send).
+pub const ALLOWED_ORIGIN: &str = "https://www.example.com";
+/// Attribute keys the test configuration allows.
+pub const ALLOWED_ATTRIBUTES: &str = "customerId,plan,utm_*";
+
+/// A running connect-local plus everything needed to call the handlers against it.
+pub struct Stack {
+    pub server: Server,
+    pub sdk: SdkConfig,
+    pub connect: aws_sdk_connect::Client,
+    pub participant: aws_sdk_connectparticipant::Client,
+    pub chat_config: StartChatConfig,
+    pub attachment_config: AttachmentConfig,
+}
+
+/// What a handler answered, decoded.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("<no code>")
+    }
+    /// `error.field` of an error body.
+    pub fn field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("<no field>")
+    }
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Stack {
+    /// Starts connect-local with default options and the standard test configuration.
+    pub async fn start() -> Self {
+        Self::start_with(Options::default(), &[]).await
+    }
+
+    /// Starts connect-local with `options`; `env` overrides configuration variables.
+    pub async fn start_with(options: Options, env: &[(&str, &str)]) -> Self {
+        let access_key = options.access_key_id.clone();
+        let secret = options.secret_access_key.clone();
+        let server = connect_local::start(options)
+            .await
+            .expect("connect-local starts");
+        let sdk = sdk_config(&server.base_url, &access_key, &secret).await;
+        let mut vars: HashMap<String, String> = [
+            ("CONNECT_INSTANCE_ID", connect_local::DEFAULT_INSTANCE_ID),
+            (
+                "CONNECT_CONTACT_FLOW_ID",
+                connect_local::DEFAULT_CONTACT_FLOW_ID,
+            ),
+            ("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+            ("ALLOWED_ATTRIBUTES", ALLOWED_ATTRIBUTES),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in env {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let lookup = |k: &str| vars.get(k).cloned();
+        Self {
+            connect: connect::connect_client(&sdk),
+            participant: connect::participant_client(&sdk),
+            chat_config: StartChatConfig::from_lookup(lookup).expect("valid test configuration"),
+            attachment_config: AttachmentConfig::from_lookup(lookup)
+                .expect("valid test configuration"),
+            sdk,
+            server,
+        }
+    }
+
+    /// Calls the start-chat handler.
+    pub async fn start_chat(&self, req: Request) -> Answer {
+        let resp = handlers::handle_start_chat(&self.chat_config, &self.connect, req)
+            .await
+            .expect("handlers never return Err");
+        answer(resp)
+    }
+
+    /// Calls the start-attachment handler.
+    pub async fn start_attachment(&self, req: Request) -> Answer {
+        let resp =
+            handlers::handle_start_attachment(&self.attachment_config, &self.participant, req)
+                .await
+                .expect("handlers never return Err");
+        answer(resp)
+    }
+
+    /// Calls the complete-attachment handler.
+    pub async fn complete_attachment(&self, req: Request) -> Answer {
+        let resp =
+            handlers::handle_complete_attachment(&self.attachment_config, &self.participant, req)
+                .await
+                .expect("handlers never return Err");
+        answer(resp)
+    }
+
+    /// Starts a chat through the handler and opens the customer's connection with the real
+    /// Participant SDK, returning (start-chat answer, ConnectionToken).
+    pub async fn chat_with_connection(&self) -> (Answer, String) {
+        let started = self.start_chat(event("start-chat.json")).await;
+        assert_eq!(started.status, 200, "{:?}", started.body);
+        let token = started.body["data"]["startChatResult"]["ParticipantToken"]
+            .as_str()
+            .expect("ParticipantToken")
+            .to_owned();
+        let connection = self
+            .participant
+            .create_participant_connection()
+            .participant_token(token)
+            .r#type(aws_sdk_connectparticipant::types::ConnectionType::ConnectionCredentials)
+            .r#type(aws_sdk_connectparticipant::types::ConnectionType::Websocket)
+            .send()
+            .await
+            .expect("CreateParticipantConnection succeeds");
+        let connection_token = connection
+            .connection_credentials()
+            .and_then(|c| c.connection_token())
+            .expect("ConnectionToken")
+            .to_owned();
+        (started, connection_token)
+    }
+
+    /// Arms a fault on connect-local through its admin API.
+    pub async fn inject(&self, operation: &str, error: &str, count: u32) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/_local/faults", self.server.base_url))
+            .json(&serde_json::json!({"operation": operation, "error": error, "count": count}))
+            .send()
+            .await
+            .expect("admin API reachable");
+        assert_eq!(resp.status(), 201, "fault {operation}/{error} accepted");
+    }
+
+    /// How many contacts connect-local holds.
+    pub fn contact_count(&self) -> usize {
+        self.server.store.with(|inner| inner.contacts.len())
+    }
+}
+
+/// SDK configuration as the functions build it (same timeouts and retries), pointed at
+/// connect-local with static credentials.
+pub async fn sdk_config(endpoint: &str, access_key: &str, secret: &str) -> SdkConfig {
+    connect::sdk_config_loader()
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_connect::config::Credentials::new(
+            access_key, secret, None, None, "tests",
+        ))
+        .load()
+        .await
+}
+
+/// Path of a file in the workspace's `events/` folder.
+pub fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// Loads an API Gateway v2 event from `events/` as a lambda_http request.
+pub fn event(name: &str) -> Request {
+    let text = std::fs::read_to_string(events_dir().join(name))
+        .unwrap_or_else(|e| panic!("events/{name}: {e}"));
+    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("events/{name}: {e}"))
+}
+
+/// The same event with its body replaced.
+pub fn with_body(mut req: Request, body: &str) -> Request {
+    *req.body_mut() = Body::Text(body.to_owned());
+    req
+}
+
+/// The same event with a header set (or replaced).
+pub fn with_header(mut req: Request, name: &'static str, value: &str) -> Request {
+    req.headers_mut()
+        .insert(name, value.parse().expect("valid header value"));
+    req
+}
+
+/// The same event without a header.
+pub fn without_header(mut req: Request, name: &str) -> Request {
+    req.headers_mut().remove(name);
+    req
+}
+
+/// The same event with another method.
+pub fn with_method(mut req: Request, method: http::Method) -> Request {
+    *req.method_mut() = method;
+    req
+}
+
+fn answer(resp: lambda_http::Response<Body>) -> Answer {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = match resp.body() {
+        Body::Empty => Value::Null,
+        other => serde_json::from_slice(other.as_ref()).expect("every body is JSON"),
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Captures what the functions' log subscriber writes, for assertions on log contents.
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// Everything written so far.
+    pub fn contents(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+
+    /// Installs the functions' own JSON subscriber (at `level`) for the current thread.
+    pub fn install(&self, level: &str) -> tracing::subscriber::DefaultGuard {
+        tracing::subscriber::set_default(shared::telemetry::subscriber(self.clone(), level))
+    }
+}
+
+impl Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = LogCapture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}

@@ -42,13 +42,19 @@ where
     let method = req.method().clone();
     let request_headers = req.headers().clone();
 
-    let (mut response, outcome) = if method == Method::OPTIONS {
-        (preflight_response(), "preflight")
-    } else if method != Method::POST {
-        let err = ApiError::MethodNotAllowed;
-        (error_response(&err, request_id.as_deref()), err.code())
+    let origin = header(&req, "origin");
+    let refusal = if origin.is_some() && cors.allow(origin).is_none() {
+        Some(ApiError::OriginNotAllowed)
+    } else if method != Method::POST && method != Method::OPTIONS {
+        Some(ApiError::MethodNotAllowed)
     } else {
-        match handler(req).await {
+        None
+    };
+
+    let (mut response, outcome) = match refusal {
+        _ if method == Method::OPTIONS => (preflight_response(), "preflight"),
+        Some(err) => (error_response(&err, request_id.as_deref()), err.code()),
+        None => match handler(req).await {
             Ok(body) => (json_response(StatusCode::OK, &body), "ok"),
             Err(err) => {
                 if err.status().is_server_error() {
@@ -56,7 +62,7 @@ where
                 }
                 (error_response(&err, request_id.as_deref()), err.code())
             }
-        }
+        },
     };
     apply_cors(
         &mut response,
