@@ -1,1 +1,198 @@
+//! The README's local command, end to end: start `scripts/local-stack.sh` on free ports, call
+//! every route through `cargo lambda watch`'s router exactly as the README's curl examples do,
+//! upload an attachment through the three steps, then stop it and check nothing is left running.
 
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// Stops the whole process group (script, connect-local, watch and the functions) on drop.
+struct LocalStack {
+    child: Child,
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn port_is_closed(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_local_command_serves_every_route_and_stops_cleanly() {
+    let (connect_port, api_port) = (free_port(), free_port());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/local-stack.sh");
+    let mut child = Command::new(script)
+        .env("CONNECT_LOCAL_PORT", connect_port.to_string())
+        .env("API_PORT", api_port.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .process_group(0)
+        .spawn()
+        .expect("scripts/local-stack.sh starts");
+    let stdout = child.stdout.take().unwrap();
+    let stack = LocalStack { child };
+
+    // Wait (bounded) for the ready banner; the first run may compile the functions.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let mut banner = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the local stack printed its ready banner in time");
+        let ready = line.contains("Local stack ready");
+        banner.push(line);
+        if ready {
+            break;
+        }
+    }
+    // Collect the rest of the banner (URLs), up to its last line.
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
+        let last = line.contains("Ctrl-C");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    let banner = banner.join("\n");
+    let api = format!("http://127.0.0.1:{api_port}");
+    let connect = format!("http://127.0.0.1:{connect_port}");
+    assert!(banner.contains(&format!("POST {api}/chat")), "{banner}");
+    assert!(banner.contains(&connect), "{banner}");
+
+    let http = reqwest::Client::new();
+    // 1. Start a chat the way amazon-connect-chat-interface does (JSON string as text/plain).
+    let resp = http
+        .post(format!("{api}/chat"))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .header("origin", "http://127.0.0.1:8080")
+        .body(json!({"ParticipantDetails": {"DisplayName": "Ana"}, "Attributes": {"customerId": "C-7"}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "http://127.0.0.1:8080"
+    );
+    let chat: Value = resp.json().await.unwrap();
+    let participant_token = chat["data"]["startChatResult"]["ParticipantToken"]
+        .as_str()
+        .unwrap();
+
+    // A refused request through the router still gets our JSON error.
+    let resp = http
+        .post(format!("{api}/chat"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["error"]["field"], "ParticipantDetails");
+
+    // Preflight answered by our function.
+    let resp = http
+        .request(reqwest::Method::OPTIONS, format!("{api}/attachments/start"))
+        .header("origin", "http://127.0.0.1:8080")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert!(resp.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("x-amz-bearer"));
+
+    // 2. The customer's connection, straight from connect-local as chatjs does it.
+    let resp = http
+        .post(format!("{connect}/participant/connection"))
+        .header("x-amz-bearer", participant_token)
+        .json(&json!({"Type": ["WEBSOCKET", "CONNECTION_CREDENTIALS"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let connection: Value = resp.json().await.unwrap();
+    let token = connection["ConnectionCredentials"]["ConnectionToken"]
+        .as_str()
+        .unwrap();
+
+    // 3. Attachment: start through our function, PUT the bytes, complete through our function.
+    let bytes = b"hello from the local stack";
+    let resp = http
+        .post(format!("{api}/attachments/start"))
+        .header("x-amz-bearer", token)
+        .json(&json!({"AttachmentName": "hello.txt", "AttachmentSizeInBytes": bytes.len(), "ContentType": "text/plain"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let started: Value = resp.json().await.unwrap();
+    let mut put = http
+        .put(started["UploadMetadata"]["Url"].as_str().unwrap())
+        .body(bytes.to_vec());
+    for (k, v) in started["UploadMetadata"]["HeadersToInclude"]
+        .as_object()
+        .unwrap()
+    {
+        if k != "Content-Length" {
+            put = put.header(k, v.as_str().unwrap());
+        }
+    }
+    assert_eq!(put.send().await.unwrap().status(), 200);
+    let resp = http
+        .post(format!("{api}/attachments/complete"))
+        .header("x-amz-bearer", token)
+        .json(&json!({"AttachmentIds": [started["AttachmentId"]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+
+    // connect-local saw the contact with its attribute.
+    let contacts: Value = http
+        .get(format!("{connect}/_local/contacts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contacts[0]["Attributes"]["customerId"], "C-7");
+
+    drop(stack);
+    assert!(port_is_closed(connect_port), "connect-local stopped");
+    assert!(port_is_closed(api_port), "cargo lambda watch stopped");
+}

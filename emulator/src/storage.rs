@@ -172,7 +172,7 @@ fn check_presigned(
     method: &str,
     id: &str,
     q: &Presigned,
-) -> Result<(), Response> {
+) -> Result<(), S3Error> {
     let (Some(expires), Some(signature)) = (q.expires, q.signature.as_deref()) else {
         return Err(s3_error(
             StatusCode::FORBIDDEN,
@@ -207,8 +207,8 @@ pub async fn put_upload(
     Query(query): Query<Presigned>,
     request: Request,
 ) -> Response {
-    if let Err(resp) = check_presigned(&store.settings, "PUT", &id, &query) {
-        return resp;
+    if let Err(err) = check_presigned(&store.settings, "PUT", &id, &query) {
+        return err.into_response();
     }
     let Some((expected_headers, declared)) = store.with(|inner| {
         inner
@@ -226,7 +226,8 @@ pub async fn put_upload(
             StatusCode::FORBIDDEN,
             "AccessDenied",
             "This upload is no longer accepted",
-        );
+        )
+        .into_response();
     };
     let (parts, body) = request.into_parts();
     for (name, value) in &expected_headers {
@@ -242,7 +243,8 @@ pub async fn put_upload(
                 StatusCode::FORBIDDEN,
                 "SignatureDoesNotMatch",
                 &format!("The signed header {name} is missing or has a different value"),
-            );
+            )
+            .into_response();
         }
     }
     let bytes = match to_bytes(body, declared as usize + 1).await {
@@ -253,6 +255,7 @@ pub async fn put_upload(
                 "EntityTooLarge",
                 "Your proposed upload exceeds the declared size",
             )
+            .into_response()
         }
     };
     if bytes.len() as u64 != declared {
@@ -260,7 +263,8 @@ pub async fn put_upload(
             StatusCode::BAD_REQUEST,
             "IncompleteBody",
             "The body does not have the size declared to StartAttachmentUpload",
-        );
+        )
+        .into_response();
     }
     let etag = format!("\"{}\"", hex::encode(&hmac(b"etag", &bytes)[..16]));
     let stored = store.with(|inner| match inner.attachments.get_mut(&id) {
@@ -281,7 +285,8 @@ pub async fn put_upload(
             StatusCode::FORBIDDEN,
             "AccessDenied",
             "This upload is no longer accepted",
-        );
+        )
+        .into_response();
     }
     let mut response = StatusCode::OK.into_response();
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -296,8 +301,8 @@ pub async fn get_download(
     Path(id): Path<String>,
     Query(query): Query<Presigned>,
 ) -> Response {
-    if let Err(resp) = check_presigned(&store.settings, "GET", &id, &query) {
-        return resp;
+    if let Err(err) = check_presigned(&store.settings, "GET", &id, &query) {
+        return err.into_response();
     }
     let Some((bytes, content_type, disposition)) = store.with(|inner| {
         inner.attachments.get(&id).and_then(|a| {
@@ -315,7 +320,8 @@ pub async fn get_download(
             StatusCode::NOT_FOUND,
             "NoSuchKey",
             "The specified key does not exist.",
-        );
+        )
+        .into_response();
     };
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
@@ -328,10 +334,35 @@ pub async fn get_download(
     response
 }
 
-fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{}</RequestId></Error>",
-        uuid::Uuid::new_v4()
-    );
-    (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
+/// An S3-style error, written as S3 writes it (XML body).
+#[derive(Debug)]
+struct S3Error {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+fn s3_error(status: StatusCode, code: &'static str, message: &str) -> S3Error {
+    S3Error {
+        status,
+        code,
+        message: message.to_owned(),
+    }
+}
+
+impl IntoResponse for S3Error {
+    fn into_response(self) -> Response {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message><RequestId>{}</RequestId></Error>",
+            self.code,
+            self.message,
+            uuid::Uuid::new_v4()
+        );
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/xml")],
+            body,
+        )
+            .into_response()
+    }
 }

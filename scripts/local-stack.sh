@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the whole product on this machine, no AWS account needed:
+#   connect-local (a local Amazon Connect) on CONNECT_LOCAL_PORT (default 4010), and
+#   the three functions under `cargo lambda watch` on API_PORT (default 9000), with the same
+#   routes as the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete.
+# Prints the URLs when everything answers; Ctrl-C stops both.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+cd "$PROJECT_ROOT"
+
+CONNECT_LOCAL_PORT="${CONNECT_LOCAL_PORT:-4010}"
+API_PORT="${API_PORT:-9000}"
+CONNECT_URL="http://127.0.0.1:$CONNECT_LOCAL_PORT"
+API_URL="http://127.0.0.1:$API_PORT"
+
+ensure_cargo_lambda
+
+log "building connect-local and the functions (the first build takes a few minutes)"
+cargo build --quiet -p connect-local -p start-chat -p start-attachment -p complete-attachment
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log "starting connect-local on $CONNECT_URL"
+target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" &
+pids+=("$!")
+
+# What a deployment sets through template.yaml, pointed at connect-local. The credentials are
+# connect-local's documented dummy ones; nothing here can reach AWS.
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=AKIALOCALCONNECT0001
+export AWS_SECRET_ACCESS_KEY=connect-local-secret-access-key
+unset AWS_SESSION_TOKEN AWS_PROFILE
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_ENDPOINT_URL_CONNECT="$CONNECT_URL"
+export AWS_ENDPOINT_URL_CONNECTPARTICIPANT="$CONNECT_URL"
+export CONNECT_INSTANCE_ID="${CONNECT_INSTANCE_ID:-11111111-1111-4111-8111-111111111111}"
+export CONNECT_CONTACT_FLOW_ID="${CONNECT_CONTACT_FLOW_ID:-22222222-2222-4222-8222-222222222222}"
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://127.0.0.1:8080,http://localhost:8080,https://www.example.com}"
+export ALLOWED_ATTRIBUTES="${ALLOWED_ATTRIBUTES:-customerId,plan,utm_*}"
+export CHAT_DURATION_MINUTES="${CHAT_DURATION_MINUTES:-60}"
+export ATTACHMENTS_ENABLED="${ATTACHMENTS_ENABLED:-true}"
+
+log "starting the functions under cargo lambda watch on $API_URL"
+# --disable-cors: CORS is answered by our own functions, as the tests check it.
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors &
+pids+=("$!")
+
+wait_for() { # url, name
+  for _ in $(seq 1 600); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "$2 exited" >&2; exit 1; }; done
+    sleep 0.5
+  done
+  echo "$2 did not come up" >&2; exit 1
+}
+wait_for "$CONNECT_URL/_local/health" connect-local
+# The first request to each function makes watch start it; warm all three.
+for route in chat attachments/start attachments/complete; do
+  wait_for "$API_URL/$route" "function for /$route"
+  curl -s -o /dev/null -X OPTIONS "$API_URL/$route" || true
+done
+
+cat <<MSG
+
+Local stack ready.
+  API (the three functions):   $API_URL
+    POST $API_URL/chat
+    POST $API_URL/attachments/start
+    POST $API_URL/attachments/complete
+  connect-local (Connect + Participant Service endpoint): $CONNECT_URL
+    contacts and transcripts: $CONNECT_URL/_local/contacts
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"

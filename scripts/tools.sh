@@ -1,0 +1,40 @@
+# Sourced by the other scripts: installs the tools the project needs into project-local places,
+# only when they are missing, so a fresh machine needs nothing beyond Rust, Python and Node.
+#   .venv/        cargo-lambda and the AWS SAM CLI (from PyPI)
+# Versions are pinned so every machine runs the same tools.
+
+CARGO_LAMBDA_VERSION="1.9.2"
+SAM_CLI_VERSION="1.170.0"
+
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$PROJECT_ROOT/.venv"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --upgrade pip
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+pip_has() { "$VENV/bin/pip" show "$1" 2>/dev/null | grep -q "^Version: $2\$"; }
+
+ensure_cargo_lambda() {
+  ensure_venv
+  if ! pip_has cargo-lambda "$CARGO_LAMBDA_VERSION"; then
+    log "installing cargo-lambda $CARGO_LAMBDA_VERSION into .venv"
+    "$VENV/bin/pip" install --quiet "cargo-lambda==$CARGO_LAMBDA_VERSION"
+  fi
+}
+
+ensure_sam() {
+  ensure_venv
+  if ! pip_has aws-sam-cli "$SAM_CLI_VERSION"; then
+    log "installing AWS SAM CLI $SAM_CLI_VERSION into .venv"
+    "$VENV/bin/pip" install --quiet "aws-sam-cli==$SAM_CLI_VERSION"
+  fi
+  export SAM_CLI_TELEMETRY=0
+}
