@@ -192,7 +192,63 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
         .unwrap();
     assert_eq!(contacts[0]["Attributes"]["customerId"], "C-7");
 
+    // The README's "Try it" block, run as written (only the ports differ).
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let block = readme
+        .split("<!-- local-walkthrough:start -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- local-walkthrough:end -->").next())
+        .expect("README has the walkthrough block")
+        .trim()
+        .trim_start_matches("```bash")
+        .trim_end_matches("```")
+        .replace("127.0.0.1:9000", &format!("127.0.0.1:{api_port}"))
+        .replace("127.0.0.1:4010", &format!("127.0.0.1:{connect_port}"));
+    let output = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &block])
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "README walkthrough failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "\"startChatResult\"",
+        "\"AttachmentId\"",
+        "\"HeadersToInclude\"",
+        "\"field\":\"ParticipantDetails.DisplayName\"",
+        "\"customerId\":\"C-1001\"",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "README walkthrough output lacks {expected}:\n{stdout}"
+        );
+    }
+    let completed = stack_contact_attachments(&http, &connect).await;
+    assert!(completed >= 2, "both attachments reached connect-local");
+
     drop(stack);
     assert!(port_is_closed(connect_port), "connect-local stopped");
     assert!(port_is_closed(api_port), "cargo lambda watch stopped");
+}
+
+/// How many attachments connect-local holds across all contacts.
+async fn stack_contact_attachments(http: &reqwest::Client, connect: &str) -> usize {
+    let contacts: Value = http
+        .get(format!("{connect}/_local/contacts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    contacts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["AttachmentIds"].as_array().map_or(0, Vec::len))
+        .sum()
 }
