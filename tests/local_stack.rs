@@ -182,15 +182,8 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     assert_eq!(resp.status(), 200);
 
     // connect-local saw the contact with its attribute.
-    let contacts: Value = http
-        .get(format!("{connect}/_local/contacts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(contacts[0]["Attributes"]["customerId"], "C-7");
+    let seen = contacts(&http, &connect).await;
+    assert_eq!(seen[0]["Attributes"]["customerId"], "C-7");
 
     // The README's "Try it" block, run as written (only the ports differ).
     let readme =
@@ -227,28 +220,27 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
             "README walkthrough output lacks {expected}:\n{stdout}"
         );
     }
-    let completed = stack_contact_attachments(&http, &connect).await;
-    assert!(completed >= 2, "both attachments reached connect-local");
+    let attachments: usize = contacts(&http, &connect)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["AttachmentIds"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(attachments, 2, "both attachments reached connect-local");
 
     drop(stack);
     assert!(port_is_closed(connect_port), "connect-local stopped");
     assert!(port_is_closed(api_port), "cargo lambda watch stopped");
 }
 
-/// How many attachments connect-local holds across all contacts.
-async fn stack_contact_attachments(http: &reqwest::Client, connect: &str) -> usize {
-    let contacts: Value = http
-        .get(format!("{connect}/_local/contacts"))
+/// connect-local's contacts, from its admin API.
+async fn contacts(http: &reqwest::Client, connect: &str) -> Value {
+    http.get(format!("{connect}/_local/contacts"))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    contacts
-        .as_array()
         .unwrap()
-        .iter()
-        .map(|c| c["AttachmentIds"].as_array().map_or(0, Vec::len))
-        .sum()
 }

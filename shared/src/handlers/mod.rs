@@ -17,11 +17,13 @@ use std::time::Instant;
 use http::{Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::config::CorsConfig;
+use crate::config::{AttachmentConfig, CorsConfig};
 use crate::error::ApiError;
-use crate::http::{apply_cors, error_response, header, json_response, preflight_response};
+use crate::http::{
+    apply_cors, error_response, header, json_object_body, json_response, preflight_response,
+};
 
 /// The header a browser uses to pass the customer's ConnectionToken (as the Participant API does).
 pub const CONNECTION_TOKEN_HEADER: &str = "x-amz-bearer";
@@ -95,6 +97,19 @@ fn request_id(req: &Request) -> Option<String> {
     req.lambda_context_ref()
         .map(|ctx| ctx.request_id.clone())
         .filter(|id| !id.is_empty())
+}
+
+/// What both attachment routes check first: attachments enabled, a ConnectionToken present, a
+/// JSON object body. Returns the token and the body.
+fn attachment_preamble<'r>(
+    config: &AttachmentConfig,
+    req: &'r Request,
+) -> Result<(&'r str, Map<String, Value>), ApiError> {
+    if !config.attachments_enabled {
+        return Err(ApiError::AttachmentsDisabled);
+    }
+    let token = connection_token(req)?;
+    Ok((token, json_object_body(req)?))
 }
 
 /// The customer's ConnectionToken from `X-Amz-Bearer`; checked for shape only, Connect decides

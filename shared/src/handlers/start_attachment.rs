@@ -3,12 +3,11 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
-use super::{connection_token, serve};
+use super::{attachment_preamble, serve};
 use crate::attachment::StartAttachmentRequest;
 use crate::config::AttachmentConfig;
 use crate::connect::start_attachment_upload;
 use crate::error::ApiError;
-use crate::http::json_object_body;
 
 /// Lambda entry point for start-attachment.
 pub async fn handle_start_attachment(
@@ -27,11 +26,7 @@ async fn start_attachment(
     participant: &aws_sdk_connectparticipant::Client,
     req: Request,
 ) -> Result<Value, ApiError> {
-    if !config.attachments_enabled {
-        return Err(ApiError::AttachmentsDisabled);
-    }
-    let token = connection_token(&req)?;
-    let body = json_object_body(&req)?;
+    let (token, body) = attachment_preamble(config, &req)?;
     let request = StartAttachmentRequest::parse(&body, config)?;
     let result = start_attachment_upload(participant, token, &request).await?;
     tracing::info!(
