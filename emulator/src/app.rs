@@ -1,6 +1,6 @@
 //! The router: which path goes to which operation, CORS for the routes browsers call
 //! (Participant Service, uploads, downloads), and the `/_local` admin API tests use to arm
-//! faults and inspect contacts.
+//! faults, inspect contacts and act as the agent.
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::faults::Fault;
 use crate::state::Store;
-use crate::{connect_api, participant_api, storage};
+use crate::{agent, connect_api, participant_api, storage, websocket};
 
 /// Builds the whole application around a store.
 pub fn router(store: Arc<Store>) -> Router {
@@ -38,6 +38,32 @@ pub fn router(store: Arc<Store>) -> Router {
             "/participant/attachment",
             post(participant_api::get_attachment),
         )
+        .route("/participant/message", post(participant_api::send_message))
+        .route("/participant/event", post(participant_api::send_event))
+        .route(
+            "/participant/transcript",
+            post(participant_api::get_transcript),
+        )
+        .route(
+            "/participant/disconnect",
+            post(participant_api::disconnect_participant),
+        )
+        .route(
+            "/participant/views/{view_token}",
+            get(participant_api::describe_view),
+        )
+        .route(
+            "/participant/authentication-url",
+            post(participant_api::get_authentication_url),
+        )
+        .route(
+            "/participant/cancel-authentication",
+            post(participant_api::cancel_participant_authentication),
+        )
+        .route(
+            "/participant/websocket/{socket_id}",
+            get(websocket::upgrade),
+        )
         .route(
             "/uploads/{id}",
             put(storage::put_upload).layer(DefaultBodyLimit::max(upload_limit)),
@@ -53,6 +79,23 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/_local/contacts", get(list_contacts))
         .route("/_local/contacts/{id}", get(get_contact))
+        .route(
+            "/_local/contacts/{id}/agent/join",
+            post(agent::control_join),
+        )
+        .route(
+            "/_local/contacts/{id}/agent/messages",
+            post(agent::control_message),
+        )
+        .route(
+            "/_local/contacts/{id}/agent/typing",
+            post(agent::control_typing),
+        )
+        .route(
+            "/_local/contacts/{id}/agent/attachments",
+            post(agent::control_attachment),
+        )
+        .route("/_local/contacts/{id}/agent/end", post(agent::control_end))
         .layer(middleware::from_fn(cors))
         .with_state(store)
 }

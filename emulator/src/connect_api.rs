@@ -12,6 +12,8 @@ use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Value};
 
+use crate::agent;
+use crate::chat::{event_item, new_item, publish};
 use crate::errors::AwsError;
 use crate::sigv4;
 use crate::state::{iso_millis, new_id, new_token, Contact, Participant, Role, Store};
@@ -41,7 +43,12 @@ pub async fn start_chat_contact(
     body: Bytes,
 ) -> Response {
     match start_chat_contact_inner(&store, &method, &uri, &headers, &body) {
-        Ok(value) => Json(value).into_response(),
+        Ok((value, created)) => {
+            if let Some(contact_id) = created {
+                agent::on_new_contact(&store, &contact_id);
+            }
+            Json(value).into_response()
+        }
         Err(err) => err.into_response(),
     }
 }
@@ -52,7 +59,7 @@ fn start_chat_contact_inner(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Value, AwsError> {
+) -> Result<(Value, Option<String>), AwsError> {
     sigv4::verify(
         &store.settings.credentials,
         "connect",
@@ -172,7 +179,7 @@ fn start_chat_contact_inner(
             .get(&key)
             .and_then(|id| inner.contacts.get(id))
         {
-            return Ok(start_chat_output(existing));
+            return Ok((start_chat_output(existing), None));
         }
         let (initial_contact_id, continued_from) = match &persistent {
             None => (None, None),
@@ -226,13 +233,29 @@ fn start_chat_contact_inner(
             related_contact_id,
             continued_from_contact_id: continued_from,
             client_token: token,
-            participants: vec![customer],
+            participants: vec![customer.clone()],
             attachment_ids: Vec::new(),
+            transcript: Vec::new(),
+            subscribers: Vec::new(),
+            message_tokens: Default::default(),
         };
+        let mut contact = contact;
+        let joined = event_item(&contact, Some(&customer), "participant.joined");
+        publish(&mut contact, joined, true);
+        if contact.continued_from_contact_id.is_some() {
+            let rehydrated = event_item(&contact, None, "chat.rehydrated");
+            publish(&mut contact, rehydrated, true);
+        }
+        if let Some(message) = &contact.initial_message {
+            let mut item = new_item(&contact, Some(&customer), "MESSAGE");
+            item.insert("ContentType".into(), message["ContentType"].clone());
+            item.insert("Content".into(), message["Content"].clone());
+            publish(&mut contact, item, true);
+        }
         let output = start_chat_output(&contact);
         inner.chat_client_tokens.insert(key, contact_id.clone());
-        inner.contacts.insert(contact_id, contact);
-        Ok(output)
+        inner.contacts.insert(contact_id.clone(), contact);
+        Ok((output, Some(contact_id)))
     })
 }
 

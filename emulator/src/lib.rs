@@ -4,10 +4,14 @@
 //! clients and amazon-connect-chatjs work against it unchanged.
 //!
 //! Layout: [`app`] routes, [`connect_api`] and [`participant_api`] implement operations,
-//! [`validate`] checks model constraints, [`errors`] writes AWS errors, [`sigv4`] verifies
-//! signatures, [`storage`] plays S3, [`state`] holds contacts, [`faults`] injects errors.
+//! [`websocket`] serves the participant socket, [`chat`] builds and delivers transcript items,
+//! [`agent`] is the simulated agent, [`validate`] checks model constraints, [`errors`] writes
+//! AWS errors, [`sigv4`] verifies signatures, [`storage`] plays S3, [`state`] holds contacts,
+//! [`faults`] injects errors.
 
+pub mod agent;
 pub mod app;
+pub mod chat;
 pub mod connect_api;
 pub mod errors;
 pub mod faults;
@@ -16,6 +20,7 @@ pub mod sigv4;
 pub mod state;
 pub mod storage;
 pub mod validate;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,6 +54,18 @@ pub struct Options {
     pub max_attachment_bytes: u64,
     /// Attachments one contact may hold.
     pub max_attachments_per_contact: usize,
+    /// Whether the simulated agent joins and answers chats by itself.
+    pub agent: bool,
+    /// The agent's display name.
+    pub agent_name: String,
+    /// Delay before the agent joins a new chat.
+    pub agent_join_delay: Duration,
+    /// Delay before the agent answers (typing shows meanwhile).
+    pub agent_reply_delay: Duration,
+    /// Attachments whose name contains this text are scanned REJECTED.
+    pub reject_attachments_matching: Option<String>,
+    /// Time attachments stay IN_PROGRESS before their scan result (zero: straight to the result).
+    pub scan_delay: Duration,
 }
 
 impl Default for Options {
@@ -62,6 +79,12 @@ impl Default for Options {
             url_ttl: Duration::from_secs(300),
             max_attachment_bytes: 20 * 1024 * 1024,
             max_attachments_per_contact: 100,
+            agent: true,
+            agent_name: "Sam (connect-local agent)".into(),
+            agent_join_delay: Duration::from_millis(500),
+            agent_reply_delay: Duration::from_millis(400),
+            reject_attachments_matching: Some("eicar".into()),
+            scan_delay: Duration::ZERO,
         }
     }
 }
@@ -117,6 +140,17 @@ pub async fn start(options: Options) -> std::io::Result<Server> {
         max_attachment_bytes: options.max_attachment_bytes,
         max_attachments_per_contact: options.max_attachments_per_contact,
         url_key,
+        agent: state::AgentSettings {
+            enabled: options.agent,
+            name: options.agent_name,
+            join_delay: options.agent_join_delay,
+            reply_delay: options.agent_reply_delay,
+        },
+        reject_attachments_matching: options
+            .reject_attachments_matching
+            .filter(|p| !p.is_empty()),
+        max_message_chars: 16384,
+        scan_delay: options.scan_delay,
     }));
     let app = app::router(store.clone());
     let (tx, rx) = oneshot::channel::<()>();

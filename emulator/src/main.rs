@@ -12,10 +12,15 @@ connect-local: a local Amazon Connect (StartChatContact, Participant Service, up
 USAGE: connect-local [--listen 127.0.0.1:4010] [--instance-id ID] [--contact-flow-id ID]
                      [--access-key-id KEY] [--secret-access-key SECRET]
                      [--url-ttl-seconds 300] [--max-attachment-bytes 20971520]
+                     [--agent echo|off] [--agent-name NAME] [--agent-delay-ms 500]
+                     [--reply-delay-ms 400] [--reject-attachments-matching eicar]
+                     [--scan-delay-ms 0]
 
 Defaults: instance 11111111-1111-4111-8111-111111111111,
           contact flow 22222222-2222-4222-8222-222222222222,
           credentials AKIALOCALCONNECT0001 / connect-local-secret-access-key.
+The simulated agent (on by default) joins new chats, greets, echoes messages, sends a file on
+`/attachment` and ends the chat on `/end`. Attachments named like the reject pattern are REJECTED.
 Prints `connect-local ready at http://ADDR` on stdout once it accepts requests.";
 
 fn parse_args() -> Result<Options, String> {
@@ -45,6 +50,20 @@ fn parse_args() -> Result<Options, String> {
             "--secret-access-key" => options.secret_access_key = value,
             "--url-ttl-seconds" => options.url_ttl = Duration::from_secs(number(&value)?),
             "--max-attachment-bytes" => options.max_attachment_bytes = number(&value)?,
+            "--agent" => {
+                options.agent = match value.as_str() {
+                    "echo" => true,
+                    "off" => false,
+                    _ => return Err(format!("--agent: {value:?} must be echo or off")),
+                }
+            }
+            "--agent-name" => options.agent_name = value,
+            "--agent-delay-ms" => options.agent_join_delay = Duration::from_millis(number(&value)?),
+            "--reply-delay-ms" => {
+                options.agent_reply_delay = Duration::from_millis(number(&value)?)
+            }
+            "--reject-attachments-matching" => options.reject_attachments_matching = Some(value),
+            "--scan-delay-ms" => options.scan_delay = Duration::from_millis(number(&value)?),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }

@@ -13,9 +13,12 @@ use axum::Json;
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
+use crate::agent;
+use crate::chat::{self, event_item, new_item, publish, TranscriptQuery, EVENT_PREFIX};
 use crate::errors::AwsError;
 use crate::state::{
-    iso_millis, iso_secs, new_id, new_token, Attachment, AttachmentState, Store, TokenOwner,
+    iso_millis, iso_secs, new_id, new_token, Attachment, AttachmentState, Inner, Role, Store,
+    TokenOwner,
 };
 use crate::storage;
 use crate::validate::Input;
@@ -32,12 +35,12 @@ enum Token {
 /// Runs the steps every participant operation shares: authorize, consume an armed fault,
 /// parse the body; then `op` does the rest.
 fn run(
-    store: &Store,
+    store: &Arc<Store>,
     operation: &str,
     token: Token,
     headers: &HeaderMap,
     body: &[u8],
-    op: impl FnOnce(&Store, &TokenOwner, &Input) -> Result<Value, AwsError>,
+    op: impl FnOnce(&Arc<Store>, &TokenOwner, &Input) -> Result<Value, AwsError>,
 ) -> Response {
     let result = authorize(store, token, headers).and_then(|owner| {
         if let Some(error) = store.take_fault(operation) {
@@ -122,7 +125,10 @@ pub async fn create_participant_connection(
             store.with(|inner| {
                 if types.iter().any(|t| t == "WEBSOCKET") {
                     let socket_id = new_token();
-                    inner.websocket_ids.insert(socket_id.clone(), owner.clone());
+                    inner.websocket_ids.insert(
+                        socket_id.clone(),
+                        (owner.clone(), std::time::Instant::now()),
+                    );
                     let ws_base = store.settings.base_url.replacen("http://", "ws://", 1);
                     out["Websocket"] = json!({
                         "Url": format!("{ws_base}/participant/websocket/{socket_id}"),
@@ -271,11 +277,14 @@ pub async fn complete_attachment_upload(
                         "The attachment has not been uploaded to the upload URL",
                     )),
                     AttachmentState::Uploaded => {
-                        attachment.state = AttachmentState::Approved;
                         attachment.complete_token = Some(client_token);
+                        let id = attachment.attachment_id.clone();
+                        scan_and_publish(store, inner, &id);
                         Ok(json!({}))
                     }
-                    AttachmentState::Approved | AttachmentState::Rejected => {
+                    AttachmentState::Scanning
+                    | AttachmentState::Approved
+                    | AttachmentState::Rejected => {
                         if attachment.complete_token.as_deref() == Some(client_token.as_str()) {
                             Ok(json!({}))
                         } else {
@@ -333,6 +342,451 @@ pub async fn get_attachment(
                     "AttachmentSizeInBytes": attachment.size,
                 }))
             })
+        },
+    )
+}
+
+/// Scans a completed attachment as Connect does: REJECTED when its name matches the configured
+/// rule, else APPROVED; pushed IN_PROGRESS first when a scan delay is configured.
+fn scan_and_publish(store: &Arc<Store>, inner: &mut Inner, attachment_id: &str) {
+    let Some(attachment) = inner.attachments.get_mut(attachment_id) else {
+        return;
+    };
+    let rejected = store
+        .settings
+        .reject_attachments_matching
+        .as_deref()
+        .is_some_and(|pattern| {
+            attachment
+                .name
+                .to_lowercase()
+                .contains(&pattern.to_lowercase())
+        });
+    let verdict = if rejected {
+        AttachmentState::Rejected
+    } else {
+        AttachmentState::Approved
+    };
+    let item_id = new_id();
+    if store.settings.scan_delay.is_zero() {
+        attachment.state = verdict;
+        publish_attachment(inner, attachment_id, &item_id, true);
+        return;
+    }
+    attachment.state = AttachmentState::Scanning;
+    publish_attachment(inner, attachment_id, &item_id, false);
+    let (store, attachment_id) = (store.clone(), attachment_id.to_owned());
+    tokio::spawn(async move {
+        tokio::time::sleep(store.settings.scan_delay).await;
+        store.with(|inner| {
+            if let Some(a) = inner.attachments.get_mut(&attachment_id) {
+                a.state = verdict;
+                publish_attachment(inner, &attachment_id, &item_id, true);
+            }
+        });
+    });
+}
+
+/// Pushes the ATTACHMENT item for an attachment's current state (same item id across the scan).
+pub fn publish_attachment(inner: &mut Inner, attachment_id: &str, item_id: &str, keep: bool) {
+    let Some(attachment) = inner.attachments.get(attachment_id) else {
+        return;
+    };
+    let status = match attachment.state {
+        AttachmentState::Approved => "APPROVED",
+        AttachmentState::Rejected => "REJECTED",
+        _ => "IN_PROGRESS",
+    };
+    let entry = json!([{
+        "ContentType": attachment.content_type,
+        "AttachmentId": attachment.attachment_id,
+        "AttachmentName": attachment.name,
+        "Status": status,
+    }]);
+    let (contact_id, sender_id) = (
+        attachment.contact_id.clone(),
+        attachment.participant_id.clone(),
+    );
+    let Some(contact) = inner.contacts.get_mut(&contact_id) else {
+        return;
+    };
+    let sender = contact.participant(&sender_id).cloned();
+    let mut item = new_item(contact, sender.as_ref(), "ATTACHMENT");
+    item.insert("Id".into(), json!(item_id));
+    item.insert("Attachments".into(), entry);
+    publish(contact, item, keep);
+}
+
+/// Message content types a participant may send with SendMessage.
+const SENDABLE_TYPES: [&str; 4] = [
+    "text/plain",
+    "text/markdown",
+    "application/json",
+    "application/vnd.amazonaws.connect.message.interactive.response",
+];
+
+/// `POST /participant/message` (SendMessage).
+pub async fn send_message(
+    State(store): State<Arc<Store>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(
+        &store,
+        "SendMessage",
+        Token::Connection,
+        &headers,
+        &body,
+        |store, owner, input| {
+            let content_type = input.str("ContentType", 1, 100)?;
+            let content = input.str("Content", 1, store.settings.max_message_chars)?;
+            let client_token = input.opt_str("ClientToken", 0, 500)?;
+            let sent = store.with(|inner| {
+            let contact = inner.contacts.get_mut(&owner.contact_id).ok_or_else(AwsError::access_denied)?;
+            if !SENDABLE_TYPES.contains(&content_type.as_str())
+                || !contact.supported_messaging_content_types.contains(&content_type)
+            {
+                return Err(AwsError::new(
+                    VALIDATION,
+                    format!("ContentType {content_type} is not supported by this contact"),
+                ));
+            }
+            let token_key = client_token.as_ref().map(|t| format!("{}/{t}", owner.participant_id));
+            if let Some(existing) = token_key.as_ref().and_then(|k| contact.message_tokens.get(k)) {
+                let item = contact.transcript.iter().find(|i| i["Id"] == json!(existing));
+                return Ok((json!({"Id": existing, "AbsoluteTime": item.map(|i| i["AbsoluteTime"].clone())}), None));
+            }
+            let sender = contact.participant(&owner.participant_id).cloned().ok_or_else(AwsError::access_denied)?;
+            let mut item = new_item(contact, Some(&sender), "MESSAGE");
+            item.insert("ContentType".into(), json!(content_type));
+            item.insert("Content".into(), json!(content));
+            let output = json!({"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]});
+            if let Some(key) = token_key {
+                contact.message_tokens.insert(key, item["Id"].as_str().unwrap_or_default().to_owned());
+            }
+            publish(contact, item, true);
+            let from_customer = sender.role == Role::Customer;
+            Ok((output.clone(), from_customer.then(|| (output["Id"].clone(), content.clone()))))
+        })?;
+            if let (output, Some((message_id, text))) = sent {
+                agent::on_customer_message(
+                    store,
+                    &owner.contact_id,
+                    message_id.as_str().unwrap_or_default(),
+                    &text,
+                );
+                return Ok(output);
+            }
+            Ok(sent.0)
+        },
+    )
+}
+
+/// `POST /participant/event` (SendEvent): typing, connection acknowledgement, read and delivered
+/// receipts (pushed as MESSAGEMETADATA items, as chatjs expects).
+pub async fn send_event(
+    State(store): State<Arc<Store>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(
+        &store,
+        "SendEvent",
+        Token::Connection,
+        &headers,
+        &body,
+        |store, owner, input| {
+            let content_type = input.str("ContentType", 1, 100)?;
+            let content = input.opt_str("Content", 1, 16384)?;
+            let event = content_type.strip_prefix(EVENT_PREFIX).unwrap_or_default();
+            if ![
+                "typing",
+                "connection.acknowledged",
+                "message.delivered",
+                "message.read",
+            ]
+            .contains(&event)
+            {
+                return Err(input.invalid(
+                "ContentType",
+                "Member must be a typing, connection.acknowledged, message.delivered or message.read event",
+            ));
+            }
+            store.with(|inner| {
+                let contact = inner
+                    .contacts
+                    .get_mut(&owner.contact_id)
+                    .ok_or_else(AwsError::access_denied)?;
+                let sender = contact
+                    .participant(&owner.participant_id)
+                    .cloned()
+                    .ok_or_else(AwsError::access_denied)?;
+                let mut item = event_item(contact, Some(&sender), event);
+                match event {
+                    "typing" => publish(contact, item, false),
+                    "message.read" | "message.delivered" => {
+                        let message_id = content
+                            .as_deref()
+                            .and_then(|c| serde_json::from_str::<Value>(c).ok())
+                            .and_then(|c| c["messageId"].as_str().map(str::to_owned))
+                            .ok_or_else(|| {
+                                AwsError::new(
+                                    VALIDATION,
+                                    "Content must be {\"messageId\":\"...\"} for receipts",
+                                )
+                            })?;
+                        if !contact
+                            .transcript
+                            .iter()
+                            .any(|i| i["Id"] == json!(message_id))
+                        {
+                            return Err(AwsError::new(
+                                VALIDATION,
+                                "messageId does not belong to this contact",
+                            ));
+                        }
+                        item = receipt_item(
+                            contact,
+                            &sender.participant_id,
+                            &message_id,
+                            event == "message.read",
+                        );
+                        publish(contact, item, false);
+                    }
+                    _ => {}
+                }
+                Ok(json!({"Id": new_id(), "AbsoluteTime": iso_millis(Utc::now())}))
+            })
+        },
+    )
+}
+
+/// A MESSAGEMETADATA item saying `reader` has read (or received) `message_id`.
+pub fn receipt_item(
+    contact: &crate::state::Contact,
+    reader: &str,
+    message_id: &str,
+    read: bool,
+) -> serde_json::Map<String, Value> {
+    let now = iso_millis(Utc::now());
+    let receipt = if read {
+        json!({"ReadTimestamp": now, "DeliveredTimestamp": now, "RecipientParticipantId": reader})
+    } else {
+        json!({"DeliveredTimestamp": now, "RecipientParticipantId": reader})
+    };
+    let mut item = serde_json::Map::new();
+    item.insert("Id".into(), json!(new_id()));
+    item.insert("AbsoluteTime".into(), json!(now));
+    item.insert(
+        "ContentType".into(),
+        json!(format!("{EVENT_PREFIX}message.metadata")),
+    );
+    item.insert("Type".into(), json!("MESSAGEMETADATA"));
+    item.insert(
+        "MessageMetadata".into(),
+        json!({"MessageId": message_id, "Receipts": [receipt]}),
+    );
+    item.insert("ContactId".into(), json!(contact.contact_id));
+    item.insert("InitialContactId".into(), json!(contact.initial_contact_id));
+    item
+}
+
+/// `POST /participant/transcript` (GetTranscript).
+pub async fn get_transcript(
+    State(store): State<Arc<Store>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(
+        &store,
+        "GetTranscript",
+        Token::Connection,
+        &headers,
+        &body,
+        |store, owner, input| {
+            let contact_id = input.opt_str("ContactId", 1, 256)?;
+            let max_results = input.opt_int("MaxResults", 0, 100)?.unwrap_or(10) as usize;
+            let next_token = input.opt_str("NextToken", 1, 1000)?;
+            let scan = input.opt_str("ScanDirection", 1, 20)?;
+            let sort = input.opt_str("SortOrder", 1, 20)?;
+            let start = input
+                .opt_object("StartPosition")?
+                .cloned()
+                .unwrap_or_default();
+            let start_input = input.nested(start);
+            let start_id = start_input.opt_str("Id", 1, 256)?;
+            let start_time = start_input.opt_str("AbsoluteTime", 1, 100)?;
+            let most_recent = start_input
+                .opt_int("MostRecent", 0, 100)?
+                .map(|n| n as usize);
+            let has_start = start_id.is_some() || start_time.is_some() || most_recent.is_some();
+            let forward = match scan.as_deref() {
+                None => has_start,
+                Some("FORWARD") => true,
+                Some("BACKWARD") => false,
+                Some(_) => {
+                    return Err(input.invalid(
+                        "ScanDirection",
+                        "Member must satisfy enum value set: [FORWARD, BACKWARD]",
+                    ))
+                }
+            };
+            let ascending = match sort.as_deref() {
+                None | Some("DESCENDING") => false,
+                Some("ASCENDING") => true,
+                Some(_) => {
+                    return Err(input.invalid(
+                        "SortOrder",
+                        "Member must satisfy enum value set: [DESCENDING, ASCENDING]",
+                    ))
+                }
+            };
+            let offset = match next_token {
+                None => 0,
+                Some(t) => t
+                    .strip_prefix("page-")
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| AwsError::new(VALIDATION, "Invalid NextToken"))?,
+            };
+            store.with(|inner| {
+                let contact = inner
+                    .contacts
+                    .get(&owner.contact_id)
+                    .ok_or_else(AwsError::access_denied)?;
+                if let Some(id) = &contact_id {
+                    let in_chain = *id == contact.contact_id
+                        || *id == contact.initial_contact_id
+                        || contact.continued_from_contact_id.as_ref() == Some(id);
+                    if !in_chain {
+                        return Err(AwsError::new(
+                            VALIDATION,
+                            "ContactId does not belong to this participant",
+                        ));
+                    }
+                }
+                let items = chat::full_transcript(inner, contact);
+                let query = TranscriptQuery {
+                    forward,
+                    ascending,
+                    max_results,
+                    start_id,
+                    start_time,
+                    most_recent,
+                    offset,
+                };
+                let (page, next) = chat::page(&items, &query);
+                let mut out =
+                    json!({"InitialContactId": contact.initial_contact_id, "Transcript": page});
+                if let Some(next) = next {
+                    out["NextToken"] = json!(format!("page-{next}"));
+                }
+                Ok(out)
+            })
+        },
+    )
+}
+
+/// `POST /participant/disconnect` (DisconnectParticipant): participant.left, then chat.ended.
+pub async fn disconnect_participant(
+    State(store): State<Arc<Store>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(
+        &store,
+        "DisconnectParticipant",
+        Token::Connection,
+        &headers,
+        &body,
+        |store, owner, input| {
+            input.opt_str("ClientToken", 0, 500)?;
+            store.with(|inner| {
+                chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id))
+            });
+            Ok(json!({}))
+        },
+    )
+}
+
+/// Views connect-local knows (DescribeView answers 404 for any other token).
+const VIEWS: [(&str, &str); 1] = [("connect-local-confirm", "Confirm")];
+
+/// `GET /participant/views/{ViewToken}` (DescribeView).
+pub async fn describe_view(
+    State(store): State<Arc<Store>>,
+    axum::extract::Path(view_token): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    run(
+        &store,
+        "DescribeView",
+        Token::Connection,
+        &headers,
+        b"{}",
+        |_, _, input| {
+            if view_token.is_empty() || view_token.chars().count() > 1000 {
+                return Err(
+                    input.invalid("ViewToken", "Member must have length between 1 and 1000")
+                );
+            }
+            let Some((id, name)) = VIEWS.iter().find(|(id, _)| *id == view_token) else {
+                return Err(
+                    AwsError::new("ResourceNotFoundException", "The view does not exist")
+                        .with("ResourceId", json!(view_token))
+                        .with("ResourceType", json!("CONTACT")),
+                );
+            };
+            Ok(json!({"View": {
+                "Id": id, "Arn": format!("arn:aws:connect:us-east-1:000000000000:instance/local/view/{id}"),
+                "Name": name, "Version": 1,
+                "Content": {"InputSchema": "{}", "Template": "{\"Head\":{\"Title\":\"Confirm\"}}", "Actions": ["Confirm", "Cancel"]}
+            }}))
+        },
+    )
+}
+
+/// `POST /participant/authentication-url` (GetAuthenticationUrl): validation and a local URL.
+pub async fn get_authentication_url(
+    State(store): State<Arc<Store>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(
+        &store,
+        "GetAuthenticationUrl",
+        Token::Connection,
+        &headers,
+        &body,
+        |store, _, input| {
+            let session_id = input.str("SessionId", 36, 36)?;
+            let redirect = input.str("RedirectUri", 1, 1024)?;
+            let encode = |s: &str| {
+                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            };
+            Ok(json!({"AuthenticationUrl": format!(
+                "{}/_local/authenticate?sessionId={}&redirectUri={}",
+                store.settings.base_url, encode(&session_id), encode(&redirect)
+            )}))
+        },
+    )
+}
+
+/// `POST /participant/cancel-authentication` (CancelParticipantAuthentication).
+pub async fn cancel_participant_authentication(
+    State(store): State<Arc<Store>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    run(
+        &store,
+        "CancelParticipantAuthentication",
+        Token::Connection,
+        &headers,
+        &body,
+        |_, _, input| {
+            input.str("SessionId", 36, 36)?;
+            Ok(json!({}))
         },
     )
 }

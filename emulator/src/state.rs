@@ -4,8 +4,8 @@
 //! none is lost.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -30,6 +30,26 @@ pub struct Settings {
     pub max_attachments_per_contact: usize,
     /// Key for connect-local's own URL signatures.
     pub url_key: Vec<u8>,
+    /// The simulated agent.
+    pub agent: AgentSettings,
+    /// Attachments whose name contains this text (case-insensitive) are scanned REJECTED.
+    pub reject_attachments_matching: Option<String>,
+    /// Longest message Content accepted, in characters (the model's 16384).
+    pub max_message_chars: usize,
+    /// Time an attachment stays IN_PROGRESS before its scan result; zero means straight to the result.
+    pub scan_delay: Duration,
+}
+
+/// How the simulated agent behaves.
+#[derive(Debug, Clone)]
+pub struct AgentSettings {
+    /// Whether an agent joins new chats and answers by itself.
+    pub enabled: bool,
+    pub name: String,
+    /// Delay before the agent joins a new chat.
+    pub join_delay: Duration,
+    /// Delay between a customer message and the agent's answer (typing shows meanwhile).
+    pub reply_delay: Duration,
 }
 
 /// Who a participant is in a contact.
@@ -73,6 +93,14 @@ pub struct Contact {
     pub client_token: String,
     pub participants: Vec<Participant>,
     pub attachment_ids: Vec<String>,
+    /// Items as GetTranscript returns them (typing and receipts are not kept).
+    pub transcript: Vec<serde_json::Value>,
+    /// Websockets subscribed to `aws/chat`; each gets every pushed frame.
+    #[serde(skip)]
+    pub subscribers: Vec<tokio::sync::mpsc::UnboundedSender<Arc<str>>>,
+    /// `participant/ClientToken` -> message id, for SendMessage idempotency.
+    #[serde(skip)]
+    pub message_tokens: HashMap<String, String>,
 }
 
 /// Where an attachment is in its life.
@@ -83,6 +111,8 @@ pub enum AttachmentState {
     AwaitingUpload,
     /// Bytes received, CompleteAttachmentUpload not called yet.
     Uploaded,
+    /// Completed and pushed IN_PROGRESS; the scan result comes after the scan delay.
+    Scanning,
     /// Completed; the scan status is final.
     Approved,
     Rejected,
@@ -120,7 +150,7 @@ pub struct Inner {
     pub participant_tokens: HashMap<String, TokenOwner>,
     pub connection_tokens: HashMap<String, TokenOwner>,
     /// One-time ids in websocket URLs handed out by CreateParticipantConnection.
-    pub websocket_ids: HashMap<String, TokenOwner>,
+    pub websocket_ids: HashMap<String, (TokenOwner, Instant)>,
     pub attachments: HashMap<String, Attachment>,
     /// `participant/ClientToken` -> attachment id, for StartAttachmentUpload idempotency.
     pub attachment_client_tokens: HashMap<String, String>,

@@ -30,6 +30,14 @@ impl Input {
         }
     }
 
+    /// A nested object checked with the same error shape.
+    pub fn nested(&self, body: Map<String, Value>) -> Self {
+        Self {
+            body,
+            error_type: self.error_type,
+        }
+    }
+
     /// A constraint violation on `field`.
     pub fn invalid(&self, field: &str, constraint: &str) -> AwsError {
         AwsError::validation(self.error_type, field, constraint)

@@ -258,3 +258,133 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
         self.clone()
     }
 }
+
+/// A participant's websocket to connect-local, subscribed to `aws/chat`.
+pub struct ChatSocket {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl ChatSocket {
+    /// Connects to a websocket URL from CreateParticipantConnection and subscribes, checking the
+    /// ack frame.
+    pub async fn open(url: &str) -> Self {
+        use futures_util::SinkExt;
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket opens");
+        let mut socket = Self { stream };
+        socket
+            .stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(
+                r#"{"topic":"aws/subscribe","content":{"topics":["aws/chat"]}}"#.into(),
+            ))
+            .await
+            .unwrap();
+        let ack = socket.frame().await.expect("subscribe ack");
+        assert_eq!(
+            ack,
+            serde_json::json!({"topic":"aws/subscribe","content":{"status":"success","topics":["aws/chat"]}})
+        );
+        socket
+    }
+
+    /// Sends a raw text frame.
+    pub async fn send(&mut self, text: &str) {
+        use futures_util::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next frame as JSON, or None when the socket closes; panics after 5 s of silence.
+    pub async fn frame(&mut self) -> Option<Value> {
+        use futures_util::StreamExt;
+        loop {
+            let next = tokio::time::timeout(std::time::Duration::from_secs(5), self.stream.next())
+                .await
+                .expect("a frame within 5 s");
+            match next {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => {
+                    return Some(serde_json::from_str(&text).expect("frames are JSON"))
+                }
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))
+                | None
+                | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// The next `aws/chat` item (the decoded `content`), or None when the socket closes.
+    pub async fn item(&mut self) -> Option<Value> {
+        loop {
+            let frame = self.frame().await?;
+            if frame["topic"] == "aws/chat" {
+                assert_eq!(frame["contentType"], "application/json");
+                let content = frame["content"].as_str().expect("content is a JSON string");
+                return Some(serde_json::from_str(content).unwrap());
+            }
+        }
+    }
+
+    /// Reads items until one satisfies `wanted`; returns it and every item read before it.
+    pub async fn until(&mut self, wanted: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+        let mut before = Vec::new();
+        loop {
+            let item = self
+                .item()
+                .await
+                .expect("socket open while waiting for an item");
+            if wanted(&item) {
+                return (item, before);
+            }
+            before.push(item);
+        }
+    }
+}
+
+/// Whether an item is an EVENT of the given kind (e.g. `participant.joined`).
+pub fn is_event(item: &Value, kind: &str) -> bool {
+    item["Type"] == "EVENT"
+        && item["ContentType"] == format!("application/vnd.amazonaws.connect.event.{kind}")
+}
+
+impl Stack {
+    /// Opens a participant's connection (both types) and its websocket; returns the
+    /// ConnectionToken and the subscribed socket.
+    pub async fn connect_participant(&self, participant_token: &str) -> (String, ChatSocket) {
+        use aws_sdk_connectparticipant::types::ConnectionType;
+        let connection = self
+            .participant
+            .create_participant_connection()
+            .participant_token(participant_token)
+            .r#type(ConnectionType::Websocket)
+            .r#type(ConnectionType::ConnectionCredentials)
+            .send()
+            .await
+            .expect("CreateParticipantConnection succeeds");
+        let token = connection
+            .connection_credentials()
+            .unwrap()
+            .connection_token()
+            .unwrap()
+            .to_owned();
+        let socket = ChatSocket::open(connection.websocket().unwrap().url().unwrap()).await;
+        (token, socket)
+    }
+
+    /// POSTs to connect-local's admin API and returns the JSON answer (if any) and status.
+    pub async fn admin(&self, path: &str, body: Value) -> (u16, Value) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}{path}", self.server.base_url))
+            .json(&body)
+            .send()
+            .await
+            .expect("admin API reachable");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}

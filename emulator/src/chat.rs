@@ -1,0 +1,189 @@
+//! What happens inside a chat: transcript items shaped as the Participant Service sends them,
+//! their delivery to every websocket of the contact (sender included), ending a chat, and
+//! GetTranscript's paging. Callers hold the store lock; nothing here awaits.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde_json::{json, Map, Value};
+
+use crate::state::{iso_millis, new_id, Contact, Inner, Participant, Role};
+
+/// Event content types, all under this prefix.
+pub const EVENT_PREFIX: &str = "application/vnd.amazonaws.connect.event.";
+
+/// A transcript item from `sender` (or from the system when `None`), with the envelope every
+/// item needs for chatjs to route it: Id, AbsoluteTime, Type, ContactId, InitialContactId.
+pub fn new_item(
+    contact: &Contact,
+    sender: Option<&Participant>,
+    item_type: &str,
+) -> Map<String, Value> {
+    let mut item = Map::new();
+    item.insert("Id".into(), json!(new_id()));
+    item.insert("AbsoluteTime".into(), json!(iso_millis(Utc::now())));
+    item.insert("Type".into(), json!(item_type));
+    match sender {
+        Some(p) => {
+            item.insert("ParticipantId".into(), json!(p.participant_id));
+            item.insert("DisplayName".into(), json!(p.display_name));
+            item.insert("ParticipantRole".into(), json!(p.role));
+        }
+        None => {
+            item.insert("DisplayName".into(), json!("SYSTEM_MESSAGE"));
+            item.insert("ParticipantRole".into(), json!(Role::System));
+        }
+    }
+    item.insert("ContactId".into(), json!(contact.contact_id));
+    item.insert("InitialContactId".into(), json!(contact.initial_contact_id));
+    item
+}
+
+/// An EVENT item of `event` (e.g. `participant.joined`).
+pub fn event_item(
+    contact: &Contact,
+    sender: Option<&Participant>,
+    event: &str,
+) -> Map<String, Value> {
+    let mut item = new_item(contact, sender, "EVENT");
+    item.insert(
+        "ContentType".into(),
+        json!(format!("{EVENT_PREFIX}{event}")),
+    );
+    item
+}
+
+/// Sends an item to every subscribed websocket of the contact and, if `keep`, records it in the
+/// transcript. Sockets that went away are dropped from the list.
+pub fn publish(contact: &mut Contact, item: Map<String, Value>, keep: bool) {
+    let item = Value::Object(item);
+    let frame: Arc<str> = json!({
+        "content": item.to_string(),
+        "contentType": "application/json",
+        "topic": "aws/chat",
+    })
+    .to_string()
+    .into();
+    contact
+        .subscribers
+        .retain(|s| s.send(frame.clone()).is_ok());
+    if keep {
+        contact.transcript.push(item);
+    }
+}
+
+/// Ends a contact: `participant.left` for `leaving` (if any), then `chat.ended`, then closes
+/// every socket. Returns false if it had already ended.
+pub fn end_contact(inner: &mut Inner, contact_id: &str, leaving: Option<&str>) -> bool {
+    let Some(contact) = inner.contacts.get_mut(contact_id) else {
+        return false;
+    };
+    if contact.ended {
+        return false;
+    }
+    if let Some(p) = leaving.and_then(|id| contact.participant(id).cloned()) {
+        let item = event_item(contact, Some(&p), "participant.left");
+        publish(contact, item, true);
+    }
+    let item = event_item(contact, None, "chat.ended");
+    publish(contact, item, true);
+    contact.ended = true;
+    contact.subscribers.clear();
+    true
+}
+
+/// Where GetTranscript starts and how it walks.
+pub struct TranscriptQuery {
+    pub forward: bool,
+    pub ascending: bool,
+    pub max_results: usize,
+    pub start_id: Option<String>,
+    pub start_time: Option<String>,
+    pub most_recent: Option<usize>,
+    pub offset: usize,
+}
+
+/// The contact's full transcript, past persistent-chat sessions first. Items of past sessions
+/// carry `RelatedContactId` instead of `ContactId`, as the model documents.
+pub fn full_transcript(inner: &Inner, contact: &Contact) -> Vec<Value> {
+    let mut chain = Vec::new();
+    let mut previous = contact.continued_from_contact_id.clone();
+    while let Some(id) = previous {
+        let Some(past) = inner.contacts.get(&id) else {
+            break;
+        };
+        chain.push(past);
+        previous = past.continued_from_contact_id.clone();
+    }
+    let mut items = Vec::new();
+    for past in chain.iter().rev() {
+        for item in &past.transcript {
+            let mut item = item.clone();
+            if let Some(obj) = item.as_object_mut() {
+                if let Some(id) = obj.remove("ContactId") {
+                    obj.insert("RelatedContactId".into(), id);
+                }
+            }
+            items.push(item);
+        }
+    }
+    items.extend(contact.transcript.iter().cloned());
+    items
+}
+
+/// One page of `items` per the query; returns the page and the offset of the next page.
+pub fn page(items: &[Value], query: &TranscriptQuery) -> (Vec<Value>, Option<usize>) {
+    if items.is_empty() {
+        return (Vec::new(), None);
+    }
+    // Index (in chronological order) where the scan starts.
+    let start = if let Some(id) = &query.start_id {
+        items.iter().position(|i| i["Id"] == json!(id))
+    } else if let Some(time) = &query.start_time {
+        items.iter().position(|i| {
+            i["AbsoluteTime"]
+                .as_str()
+                .is_some_and(|t| t >= time.as_str())
+        })
+    } else {
+        query
+            .most_recent
+            .map(|n| items.len().saturating_sub(n.max(1)))
+    };
+    let scan: Vec<&Value> = match (query.forward, start) {
+        (true, Some(s)) => items[s..].iter().collect(),
+        (true, None) => items.iter().collect(),
+        (false, Some(s)) => items[..=s.min(items.len().saturating_sub(1))]
+            .iter()
+            .rev()
+            .collect(),
+        (false, None) => items.iter().rev().collect(),
+    };
+    let mut page: Vec<Value> = scan
+        .iter()
+        .skip(query.offset)
+        .take(query.max_results)
+        .map(|v| (*v).clone())
+        .collect();
+    let next = (query.offset + page.len() < scan.len() && !page.is_empty())
+        .then_some(query.offset + page.len());
+    let chronological = query.forward;
+    if chronological != query.ascending {
+        page.reverse();
+    }
+    (page, next)
+}
+
+impl Contact {
+    /// A participant of this contact by id.
+    pub fn participant(&self, participant_id: &str) -> Option<&Participant> {
+        self.participants
+            .iter()
+            .find(|p| p.participant_id == participant_id)
+    }
+
+    /// The agent, once one has joined.
+    pub fn agent(&self) -> Option<&Participant> {
+        self.participants.iter().find(|p| p.role == Role::Agent)
+    }
+}
