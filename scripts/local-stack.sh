@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Runs the whole product on this machine, no AWS account needed:
-#   connect-local (a local Amazon Connect) on CONNECT_LOCAL_PORT (default 4010), and
-#   the three functions under `cargo lambda watch` on API_PORT (default 9000), with the same
-#   routes as the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete.
-# Prints the URLs when everything answers; Ctrl-C stops both.
+#   connect-local (a local Amazon Connect, with a simulated agent) on CONNECT_LOCAL_PORT (4010),
+#   the three functions under `cargo lambda watch` on API_PORT (9000), with the same routes as
+#   the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete, and
+#   the reference chat page (widget/) on WIDGET_PORT (8080).
+# Prints the URLs when everything answers; Ctrl-C stops everything.
+# CONNECT_LOCAL_ARGS adds connect-local flags (e.g. "--agent off").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$PROJECT_ROOT"
 
 CONNECT_LOCAL_PORT="${CONNECT_LOCAL_PORT:-4010}"
 API_PORT="${API_PORT:-9000}"
+WIDGET_PORT="${WIDGET_PORT:-8080}"
+WIDGET_URL="http://127.0.0.1:$WIDGET_PORT"
 CONNECT_URL="http://127.0.0.1:$CONNECT_LOCAL_PORT"
 API_URL="http://127.0.0.1:$API_PORT"
 
 ensure_cargo_lambda
+ensure_widget_packages
 
 log "building connect-local and the functions (the first build takes a few minutes)"
 cargo build --quiet -p connect-local -p start-chat -p start-attachment -p complete-attachment
@@ -29,7 +34,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 log "starting connect-local on $CONNECT_URL"
-target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" &
+# shellcheck disable=SC2086 # CONNECT_LOCAL_ARGS is a list of flags
+target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" ${CONNECT_LOCAL_ARGS:-} &
 pids+=("$!")
 
 # What a deployment sets through template.yaml, pointed at connect-local. The credentials are
@@ -43,7 +49,7 @@ export AWS_ENDPOINT_URL_CONNECT="$CONNECT_URL"
 export AWS_ENDPOINT_URL_CONNECTPARTICIPANT="$CONNECT_URL"
 export CONNECT_INSTANCE_ID="${CONNECT_INSTANCE_ID:-11111111-1111-4111-8111-111111111111}"
 export CONNECT_CONTACT_FLOW_ID="${CONNECT_CONTACT_FLOW_ID:-22222222-2222-4222-8222-222222222222}"
-export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://127.0.0.1:8080,http://localhost:8080,https://www.example.com}"
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-$WIDGET_URL,http://localhost:$WIDGET_PORT,https://www.example.com}"
 export ALLOWED_ATTRIBUTES="${ALLOWED_ATTRIBUTES:-customerId,plan,utm_*}"
 export CHAT_DURATION_MINUTES="${CHAT_DURATION_MINUTES:-60}"
 export ATTACHMENTS_ENABLED="${ATTACHMENTS_ENABLED:-true}"
@@ -51,6 +57,10 @@ export ATTACHMENTS_ENABLED="${ATTACHMENTS_ENABLED:-true}"
 log "starting the functions under cargo lambda watch on $API_URL"
 # --disable-cors: CORS is answered by our own functions, as the tests check it.
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --disable-cors &
+pids+=("$!")
+
+log "serving the chat page on $WIDGET_URL"
+WIDGET_API_URL="$API_URL" WIDGET_PARTICIPANT_ENDPOINT="$CONNECT_URL" python3 scripts/serve_widget.py "$WIDGET_PORT" &
 pids+=("$!")
 
 wait_for() { # url, name
@@ -62,6 +72,7 @@ wait_for() { # url, name
   echo "$2 did not come up" >&2; exit 1
 }
 wait_for "$CONNECT_URL/_local/health" connect-local
+wait_for "$WIDGET_URL/config.js" "chat page server"
 # The first request to each function makes watch start it; warm all three.
 for route in chat attachments/start attachments/complete; do
   wait_for "$API_URL/$route" "function for /$route"
@@ -71,12 +82,14 @@ done
 cat <<MSG
 
 Local stack ready.
+  Chat page (open it in a browser): $WIDGET_URL
   API (the three functions):   $API_URL
     POST $API_URL/chat
     POST $API_URL/attachments/start
     POST $API_URL/attachments/complete
   connect-local (Connect + Participant Service endpoint): $CONNECT_URL
     contacts and transcripts: $CONNECT_URL/_local/contacts
+    the simulated agent answers every message; send /attachment for a file, /end to end the chat
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -38,3 +38,23 @@ ensure_sam() {
   fi
   export SAM_CLI_TELEMETRY=0
 }
+
+# npm packages of the chat page (amazon-connect-chatjs, and playwright-core for its tests).
+ensure_widget_packages() {
+  if [ ! -d "$PROJECT_ROOT/widget/node_modules/amazon-connect-chatjs" ] || [ ! -d "$PROJECT_ROOT/widget/node_modules/playwright-core" ]; then
+    log "installing the chat page's npm packages (npm ci)"
+    (cd "$PROJECT_ROOT/widget" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    log "installing chromium (apt)"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  fi
+  export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
+}

@@ -44,11 +44,13 @@ fn port_is_closed(port: u16) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_local_command_serves_every_route_and_stops_cleanly() {
-    let (connect_port, api_port) = (free_port(), free_port());
+    let (connect_port, api_port, widget_port) = (free_port(), free_port(), free_port());
+    let page_origin = format!("http://127.0.0.1:{widget_port}");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/local-stack.sh");
     let mut child = Command::new(script)
         .env("CONNECT_LOCAL_PORT", connect_port.to_string())
         .env("API_PORT", api_port.to_string())
+        .env("WIDGET_PORT", widget_port.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .process_group(0)
@@ -95,7 +97,7 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     let resp = http
         .post(format!("{api}/chat"))
         .header("content-type", "text/plain;charset=UTF-8")
-        .header("origin", "http://127.0.0.1:8080")
+        .header("origin", &page_origin)
         .body(json!({"ParticipantDetails": {"DisplayName": "Ana"}, "Attributes": {"customerId": "C-7"}}).to_string())
         .send()
         .await
@@ -103,7 +105,7 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     assert_eq!(resp.status(), 200);
     assert_eq!(
         resp.headers()["access-control-allow-origin"],
-        "http://127.0.0.1:8080"
+        page_origin.as_str()
     );
     let chat: Value = resp.json().await.unwrap();
     let participant_token = chat["data"]["startChatResult"]["ParticipantToken"]
@@ -124,7 +126,7 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     // Preflight answered by our function.
     let resp = http
         .request(reqwest::Method::OPTIONS, format!("{api}/attachments/start"))
-        .header("origin", "http://127.0.0.1:8080")
+        .header("origin", &page_origin)
         .header("access-control-request-method", "POST")
         .send()
         .await
@@ -232,6 +234,7 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     drop(stack);
     assert!(port_is_closed(connect_port), "connect-local stopped");
     assert!(port_is_closed(api_port), "cargo lambda watch stopped");
+    assert!(port_is_closed(widget_port), "the chat page server stopped");
 }
 
 /// connect-local's contacts, from its admin API.

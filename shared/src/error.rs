@@ -181,7 +181,10 @@ impl ApiError {
             Self::AttributeNotAllowed { .. } => {
                 "this contact attribute key is not in the deployment's ALLOWED_ATTRIBUTES".into()
             }
-            Self::AttachmentTooLarge { max } => format!("attachments must be at most {max} bytes"),
+            Self::AttachmentTooLarge { max } => format!(
+                "attachments must be at most {} ({max} bytes)",
+                human_size(*max)
+            ),
             Self::AttachmentsDisabled => "attachments are not enabled for this chat".into(),
             Self::MissingConnectionToken => {
                 "the X-Amz-Bearer header must carry the participant's ConnectionToken".into()
@@ -221,6 +224,18 @@ impl ApiError {
     }
 }
 
+/// `20971520` -> `20 MB`, for messages people read.
+fn human_size(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB && bytes % MB == 0 {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +253,20 @@ mod tests {
         assert_eq!(ApiError::UpstreamFailure("x".into()).status(), 502);
         assert_eq!(ApiError::UpstreamUnavailable("x".into()).status(), 503);
         assert_eq!(ApiError::UpstreamTimeout.status(), 504);
+    }
+
+    #[test]
+    fn sizes_read_as_megabytes() {
+        let message = ApiError::AttachmentTooLarge {
+            max: 20 * 1024 * 1024,
+        }
+        .public_message();
+        assert_eq!(
+            message,
+            "attachments must be at most 20 MB (20971520 bytes)"
+        );
+        assert_eq!(human_size(1536 * 1024), "1.5 MB");
+        assert_eq!(human_size(1000), "1000 bytes");
     }
 
     #[test]

@@ -1,0 +1,403 @@
+// Reference chat page logic: starts a chat through our start-chat function (posted like
+// amazon-connect-chat-interface: a JSON string as text/plain), talks to the Participant Service
+// with amazon-connect-chatjs, uploads attachments through our start-attachment and
+// complete-attachment functions, and resumes the same chat after a reload (sessionStorage).
+(() => {
+  "use strict";
+
+  const cfg = window.CHAT_WIDGET_CONFIG;
+  const STORAGE_KEY = "connect-chat-session";
+  const EVENT = "application/vnd.amazonaws.connect.event.";
+  const TYPING_SHOWN_MS = 10000;
+  const TYPING_SENT_EVERY_MS = 5000;
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    status: $("status"), endChat: $("end-chat"), startForm: $("start-form"), name: $("display-name"),
+    startButton: $("start-chat"), chat: $("chat"), messages: $("messages"), typing: $("typing"),
+    typingName: $("typing-name"), composer: $("composer"), message: $("message"), send: $("send"),
+    attach: $("attach"), file: $("file"), upload: $("upload"), uploadName: $("upload-name"),
+    uploadProgress: $("upload-progress"), error: $("error"),
+  };
+
+  let chat = null; // { details: startChatResult, name, attachments }
+  let session = null;
+  let connectionToken = null;
+  let typingTimer = null;
+  let lastTypingSent = 0;
+  const rendered = new Map(); // transcript item Id -> <li>
+
+  connect.ChatSession.setGlobalConfig({
+    region: cfg.region,
+    ...(cfg.participantEndpoint ? { endpoint: cfg.participantEndpoint } : {}),
+  });
+
+  // ---- helpers -------------------------------------------------------------------------
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  function showError(text) { ui.error.textContent = text; ui.error.hidden = false; }
+  function hideError() { ui.error.hidden = true; ui.error.textContent = ""; }
+  function setStatus(text) { ui.status.textContent = text; }
+  function errorText(body, status) {
+    const e = body && body.error;
+    if (e && e.message) return e.field ? `${e.message} (${e.field})` : e.message;
+    return `the request failed (HTTP ${status})`;
+  }
+  function time(iso) {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // ---- rendering -----------------------------------------------------------------------
+  function insertInOrder(li, item) {
+    li.dataset.time = item.AbsoluteTime || "";
+    const after = [...ui.messages.children].find((other) => other.dataset.time > li.dataset.time);
+    ui.messages.insertBefore(li, after || null);
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+  }
+
+  function bubble(item) {
+    const li = document.createElement("li");
+    const mine = item.ParticipantRole === "CUSTOMER";
+    li.className = `message ${mine ? "message--mine" : "message--theirs"}`;
+    li.dataset.id = item.Id;
+    li.dataset.role = item.ParticipantRole || "";
+    const body = document.createElement("span");
+    body.className = "message__body";
+    const meta = document.createElement("span");
+    meta.className = "message__meta";
+    meta.textContent = `${mine ? "You" : item.DisplayName || "Agent"} · ${time(item.AbsoluteTime)}`;
+    li.append(body, meta);
+    return li;
+  }
+
+  function attachmentBody(li, item) {
+    const a = (item.Attachments || [])[0] || {};
+    const body = li.querySelector(".message__body");
+    body.replaceChildren();
+    body.classList.add("attachment");
+    const status = document.createElement("span");
+    const label = { APPROVED: "Ready", REJECTED: "Rejected", IN_PROGRESS: "Scanning…" }[a.Status] || a.Status;
+    status.className = `attachment__status attachment__status--${String(a.Status).toLowerCase()}`;
+    status.textContent = label;
+    let name;
+    if (a.Status === "APPROVED") {
+      name = document.createElement("button");
+      name.type = "button";
+      name.className = "attachment__download";
+      name.addEventListener("click", () => download(a.AttachmentId, a.AttachmentName));
+    } else {
+      name = document.createElement("span");
+    }
+    name.textContent = a.AttachmentName;
+    body.append(name, status);
+    li.dataset.status = a.Status;
+  }
+
+  function eventText(item) {
+    const kind = (item.ContentType || "").replace(EVENT, "");
+    const who = item.DisplayName || "Someone";
+    switch (kind) {
+      case "participant.joined": return item.ParticipantRole === "CUSTOMER" ? null : `${who} joined the chat`;
+      case "participant.left": return `${item.ParticipantRole === "CUSTOMER" ? "You" : who} left the chat`;
+      case "chat.ended": return "The chat has ended";
+      case "chat.rehydrated": return "Earlier conversation";
+      case "transfer.succeeded": return "You were transferred";
+      default: return null;
+    }
+  }
+
+  function render(item) {
+    if (!item || !item.Id) return;
+    const existing = rendered.get(item.Id);
+    if (item.Type === "ATTACHMENT") {
+      const li = existing || bubble(item);
+      attachmentBody(li, item);
+      if (!existing) { rendered.set(item.Id, li); insertInOrder(li, item); }
+      return;
+    }
+    if (existing) return;
+    if (item.Type === "MESSAGE") {
+      const li = bubble(item);
+      li.querySelector(".message__body").textContent = item.Content;
+      rendered.set(item.Id, li);
+      insertInOrder(li, item);
+      if (item.ParticipantRole !== "CUSTOMER") {
+        hideTyping();
+        sendReadReceipt(item.Id);
+      }
+    } else if (item.Type === "EVENT") {
+      const text = eventText(item);
+      if (!text) return;
+      const li = document.createElement("li");
+      li.className = "event";
+      li.dataset.id = item.Id;
+      li.textContent = text;
+      rendered.set(item.Id, li);
+      insertInOrder(li, item);
+    }
+  }
+
+  function markReceipt(data, label) {
+    const id = data && data.MessageMetadata && data.MessageMetadata.MessageId;
+    const li = id && rendered.get(id);
+    if (!li || li.dataset.role !== "CUSTOMER") return;
+    if (label === "Delivered" && li.dataset.receipt === "Read") return;
+    li.dataset.receipt = label;
+    const meta = li.querySelector(".message__meta");
+    meta.textContent = meta.textContent.replace(/ · (Read|Delivered)$/, "") + ` · ${label}`;
+  }
+
+  function showTyping(name) {
+    ui.typingName.textContent = name || "Agent";
+    ui.typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, TYPING_SHOWN_MS);
+  }
+  function hideTyping() { clearTimeout(typingTimer); ui.typing.hidden = true; }
+
+  // ---- chat session --------------------------------------------------------------------
+  function showChat() {
+    ui.startForm.hidden = true;
+    ui.chat.hidden = false;
+    ui.composer.hidden = false;
+    ui.endChat.hidden = false;
+    ui.endChat.textContent = "End chat";
+    ui.attach.hidden = !chat.attachments;
+    ui.message.focus();
+  }
+
+  async function openSession() {
+    showChat();
+    setStatus("Connecting…");
+    session = connect.ChatSession.create({
+      chatDetails: chat.details,
+      options: { region: cfg.region },
+      type: connect.ChatSession.SessionTypes.CUSTOMER,
+      disableCSM: true,
+    });
+    session.onMessage(({ data }) => render(data));
+    session.onTyping(({ data }) => { if (data.ParticipantRole !== "CUSTOMER") showTyping(data.DisplayName); });
+    session.onReadReceipt(({ data }) => markReceipt(data, "Read"));
+    session.onDeliveredReceipt(({ data }) => markReceipt(data, "Delivered"));
+    session.onEnded(() => chatEnded());
+    session.onConnectionBroken(() => setStatus("Connection lost, reconnecting…"));
+    session.onConnectionEstablished(() => setStatus("Connected"));
+    await session.connect();
+    setStatus("Connected");
+    const transcript = await session.getTranscript({ maxResults: 100, scanDirection: "BACKWARD", sortOrder: "ASCENDING" });
+    (transcript.data.Transcript || []).forEach(render);
+  }
+
+  function chatEnded() {
+    sessionStorage.removeItem(STORAGE_KEY);
+    setStatus("Chat ended");
+    hideTyping();
+    ui.composer.hidden = true;
+    ui.endChat.textContent = "New chat";
+    connectionToken = null;
+  }
+
+  function resetToStart() {
+    chat = null;
+    session = null;
+    rendered.clear();
+    ui.messages.replaceChildren();
+    ui.chat.hidden = true;
+    ui.endChat.hidden = true;
+    ui.startForm.hidden = false;
+    setStatus("We usually answer within a minute.");
+  }
+
+  async function startChat(name) {
+    // No Content-Type header: the browser sends text/plain, as amazon-connect-chat-interface does.
+    const res = await fetch(`${cfg.apiBaseUrl}/chat`, {
+      method: "POST",
+      body: JSON.stringify({
+        ParticipantDetails: { DisplayName: name },
+        SupportedMessagingContentTypes: ["text/plain", "text/markdown"],
+        ClientToken: uuid(),
+      }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(errorText(body, res.status));
+    chat = {
+      details: body.data.startChatResult,
+      name,
+      attachments: Boolean(body.data.featurePermissions && body.data.featurePermissions.ATTACHMENTS),
+    };
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(chat));
+    await openSession();
+  }
+
+  function sendReadReceipt(messageId) {
+    if (!session || document.visibilityState !== "visible") return;
+    session.sendEvent({ contentType: `${EVENT}message.read`, content: JSON.stringify({ messageId }) }).catch(() => {});
+  }
+
+  async function download(attachmentId, name) {
+    try {
+      const blob = await session.downloadAttachment({ attachmentId });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 30000);
+    } catch (e) {
+      showError(`Could not download ${name}.`);
+    }
+  }
+
+  // ---- attachments through our functions -------------------------------------------------
+  async function getConnectionToken() {
+    if (connectionToken) return connectionToken;
+    const endpoint = cfg.participantEndpoint || `https://participant.connect.${cfg.region}.amazonaws.com`;
+    const res = await fetch(`${endpoint}/participant/connection`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-amz-bearer": chat.details.ParticipantToken },
+      body: JSON.stringify({ Type: ["CONNECTION_CREDENTIALS"] }),
+    });
+    if (!res.ok) throw new Error("the chat connection is no longer valid");
+    connectionToken = (await res.json()).ConnectionCredentials.ConnectionToken;
+    return connectionToken;
+  }
+
+  async function api(path, body, retried = false) {
+    const res = await fetch(`${cfg.apiBaseUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-amz-bearer": await getConnectionToken() },
+      body: JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (res.status === 403 && json.error && json.error.code === "AccessDenied" && !retried) {
+      connectionToken = null;
+      return api(path, body, true);
+    }
+    if (!res.ok) throw new Error(errorText(json, res.status));
+    return json;
+  }
+
+  function put(metadata, file) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("PUT", metadata.Url);
+      for (const [name, value] of Object.entries(metadata.HeadersToInclude || {})) {
+        if (name.toLowerCase() !== "content-length") xhr.setRequestHeader(name, value); // the browser sets it
+      }
+      xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress(5 + (90 * e.loaded) / e.total); };
+      xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`the upload was refused (HTTP ${xhr.status})`)));
+      xhr.onerror = () => reject(new Error("the upload failed (network or CORS)"));
+      xhr.send(file);
+    });
+  }
+
+  function progress(percent) { ui.uploadProgress.value = Math.round(percent); }
+
+  async function sendFile(file) {
+    hideError();
+    ui.uploadName.textContent = file.name;
+    progress(0);
+    ui.upload.hidden = false;
+    try {
+      const started = await api("/attachments/start", {
+        AttachmentName: file.name,
+        AttachmentSizeInBytes: file.size,
+        ContentType: file.type || "application/octet-stream",
+        ClientToken: uuid(),
+      });
+      progress(5);
+      await put(started.UploadMetadata, file);
+      progress(95);
+      await api("/attachments/complete", { AttachmentIds: [started.AttachmentId], ClientToken: uuid() });
+      progress(100);
+    } catch (e) {
+      showError(`Could not send ${file.name}: ${e.message}`);
+    } finally {
+      setTimeout(() => { ui.upload.hidden = true; }, 600);
+    }
+  }
+
+  // ---- wiring --------------------------------------------------------------------------
+  ui.startForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    hideError();
+    const name = ui.name.value.trim();
+    if (!name) { showError("Please enter your name."); return; }
+    ui.startButton.disabled = true;
+    try {
+      await startChat(name);
+    } catch (e) {
+      showError(`Could not start the chat: ${e.message}`);
+      if (!session) resetToStart();
+    } finally {
+      ui.startButton.disabled = false;
+    }
+  });
+
+  ui.composer.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = ui.message.value.trim();
+    if (!text || !session) return;
+    ui.message.value = "";
+    try {
+      await session.sendMessage({ contentType: "text/plain", message: text });
+    } catch (e) {
+      ui.message.value = text;
+      showError("Your message could not be sent. Please try again.");
+    }
+  });
+
+  ui.message.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); ui.composer.requestSubmit(); }
+  });
+  ui.message.addEventListener("input", () => {
+    const now = Date.now();
+    if (session && now - lastTypingSent > TYPING_SENT_EVERY_MS) {
+      lastTypingSent = now;
+      session.sendEvent({ contentType: `${EVENT}typing` }).catch(() => {});
+    }
+  });
+
+  ui.attach.addEventListener("click", () => ui.file.click());
+  ui.file.addEventListener("change", () => {
+    const file = ui.file.files[0];
+    ui.file.value = "";
+    if (file) sendFile(file);
+  });
+
+  ui.endChat.addEventListener("click", async () => {
+    if (!chat || ui.composer.hidden) { resetToStart(); return; }
+    ui.endChat.disabled = true;
+    try {
+      await session.disconnectParticipant();
+    } catch (e) {
+      chatEnded();
+    } finally {
+      ui.endChat.disabled = false;
+    }
+  });
+
+  // Resume the chat of this tab after a reload.
+  const saved = sessionStorage.getItem(STORAGE_KEY);
+  if (saved) {
+    try {
+      chat = JSON.parse(saved);
+      openSession().catch(() => {
+        sessionStorage.removeItem(STORAGE_KEY);
+        resetToStart();
+        showError("Your previous chat has ended. You can start a new one.");
+      });
+    } catch (e) {
+      sessionStorage.removeItem(STORAGE_KEY);
+    }
+  }
+})();
