@@ -20,7 +20,12 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
-pip_has() { "$VENV/bin/pip" show "$1" 2>/dev/null | grep -q "^Version: $2\$"; }
+# (sed reads all of pip's output: `grep -q` would stop early and, under pipefail, fail the check.)
+pip_has() {
+  local installed
+  installed=$("$VENV/bin/pip" show "$1" 2>/dev/null | sed -n 's/^Version: //p')
+  [ "$installed" = "$2" ]
+}
 
 ensure_cargo_lambda() {
   ensure_venv

@@ -93,6 +93,45 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     assert!(banner.contains(&connect), "{banner}");
 
     let http = reqwest::Client::new();
+    // 0. The chat page is served, with its configuration pointing at this run's ports.
+    assert!(
+        banner.contains(&format!("Chat page (open it in a browser): {page_origin}")),
+        "{banner}"
+    );
+    let page = http
+        .get(format!("{page_origin}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("amazon-connect-chat.js") && page.contains("chat.js"));
+    let config = http
+        .get(format!("{page_origin}/config.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        config.contains(&format!("\"apiBaseUrl\": \"{api}\"")),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!("\"participantEndpoint\": \"{connect}\"")),
+        "{config}"
+    );
+    let chatjs = http
+        .get(format!(
+            "{page_origin}/node_modules/amazon-connect-chatjs/dist/amazon-connect-chat.js"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chatjs.status(), 200, "the page's chatjs bundle is served");
+
     // 1. Start a chat the way amazon-connect-chat-interface does (JSON string as text/plain).
     let resp = http
         .post(format!("{api}/chat"))

@@ -162,7 +162,7 @@ describe("reference chat page in a real browser", () => {
 
     await page.setInputFiles("#file", { name: "huge.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(20 * 1024 * 1024 + 1) });
     await page.locator("#error", { hasText: "huge.pdf" }).waitFor();
-    assert.match(await page.textContent("#error"), /at most 20971520 bytes/);
+    assert.match(await page.textContent("#error"), /at most 20 MB \(20971520 bytes\)/);
     await shot(page, "06-refused-size");
 
     const contact = (await admin(`/_local/contacts/${contactId}`)).body;
