@@ -120,7 +120,7 @@ async fn signatures_are_verified() {
         ),
     ] {
         let sdk = sdk_config(&stack.server.base_url, key, secret).await;
-        let err = start_chat(&aws_sdk_connect::Client::new(&sdk))
+        let err = start_chat(&shared::connect::connect_client(&sdk))
             .send()
             .await
             .unwrap_err();

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_sdk_connect::config::retry::RetryConfig;
+use aws_sdk_connect::config::timeout::TimeoutConfig;
+use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::operation::start_chat_contact::StartChatContactError;
 use aws_sdk_connect::operation::RequestId;
@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::attachment::{CompleteAttachmentRequest, StartAttachmentRequest};
 use crate::chat::StartChatRequest;
-use crate::config::StartChatConfig;
+use crate::config::{AwsEnv, StartChatConfig};
 use crate::error::ApiError;
 
 /// Total time one Connect operation may take, retries included: well below API Gateway's 29 s
@@ -31,25 +31,56 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
 /// Attempts per operation, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
 
-/// The SDK configuration loader with our timeouts and retry policy. Production calls `.load()`
-/// on it; region, credentials and endpoints come from the Lambda environment
-/// (`AWS_ENDPOINT_URL_CONNECT` / `AWS_ENDPOINT_URL_CONNECTPARTICIPANT` point local runs at
-/// connect-local).
-pub fn sdk_config_loader() -> ConfigLoader {
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
-                .build(),
-        )
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(MAX_ATTEMPTS)
-                .with_initial_backoff(Duration::from_millis(100))
-                .with_max_backoff(Duration::from_secs(2)),
-        )
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+fn retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(Duration::from_millis(100))
+        .with_max_backoff(Duration::from_secs(2))
+}
+
+fn credentials(aws: &AwsEnv) -> Credentials {
+    Credentials::new(
+        &aws.access_key_id,
+        &aws.secret_access_key,
+        aws.session_token.clone(),
+        None,
+        "lambda-environment",
+    )
+}
+
+/// The Connect client, configured from exactly what Lambda provides (see [`AwsEnv`]), with our
+/// timeouts and retry policy. Building it does no I/O.
+pub fn connect_client(aws: &AwsEnv) -> aws_sdk_connect::Client {
+    let mut config = aws_sdk_connect::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(aws.region.clone()))
+        .credentials_provider(credentials(aws))
+        .timeout_config(timeouts())
+        .retry_config(retries());
+    config.set_endpoint_url(aws.connect_endpoint.clone());
+    aws_sdk_connect::Client::from_conf(config.build())
+}
+
+/// The Participant Service client, configured like [`connect_client`]. The service authorizes
+/// with the customer's ConnectionToken; the SDK still signs with the role's credentials.
+pub fn participant_client(aws: &AwsEnv) -> aws_sdk_connectparticipant::Client {
+    use aws_sdk_connectparticipant::config as p;
+    let mut config = p::Builder::default()
+        .behavior_version(p::BehaviorVersion::latest())
+        .region(p::Region::new(aws.region.clone()))
+        .credentials_provider(credentials(aws))
+        .timeout_config(timeouts())
+        .retry_config(retries());
+    config.set_endpoint_url(aws.participant_endpoint.clone());
+    aws_sdk_connectparticipant::Client::from_conf(config.build())
 }
 
 /// What start-chat returns to the widget inside `data.startChatResult`.
@@ -197,16 +228,6 @@ pub async fn complete_attachment_upload(
         .await
         .map_err(|err| map_participant_error("CompleteAttachmentUpload", err))?;
     Ok(())
-}
-
-/// Builds the Connect client from a loaded configuration.
-pub fn connect_client(sdk: &SdkConfig) -> aws_sdk_connect::Client {
-    aws_sdk_connect::Client::new(sdk)
-}
-
-/// Builds the Participant Service client from a loaded configuration.
-pub fn participant_client(sdk: &SdkConfig) -> aws_sdk_connectparticipant::Client {
-    aws_sdk_connectparticipant::Client::new(sdk)
 }
 
 fn map_start_chat_error(

@@ -13,5 +13,5 @@ pub mod handlers;
 pub mod http;
 pub mod telemetry;
 
-pub use config::{AttachmentConfig, ConfigError, StartChatConfig};
+pub use config::{AttachmentConfig, AwsEnv, ConfigError, StartChatConfig};
 pub use error::ApiError;

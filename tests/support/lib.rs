@@ -7,12 +7,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use aws_config::{Region, SdkConfig};
 use connect_local::{Options, Server};
 use http::HeaderMap;
 use lambda_http::{Body, Request};
 use serde_json::Value;
-use shared::{connect, handlers, AttachmentConfig, StartChatConfig};
+use shared::{connect, handlers, AttachmentConfig, AwsEnv, StartChatConfig};
 
 /// The origin the test configuration allows (and the events send).
 pub const ALLOWED_ORIGIN: &str = "https://www.example.com";
@@ -22,7 +21,7 @@ pub const ALLOWED_ATTRIBUTES: &str = "customerId,plan,utm_*";
 /// A running connect-local plus everything needed to call the handlers against it.
 pub struct Stack {
     pub server: Server,
-    pub sdk: SdkConfig,
+    pub aws: AwsEnv,
     pub connect: aws_sdk_connect::Client,
     pub participant: aws_sdk_connectparticipant::Client,
     pub chat_config: StartChatConfig,
@@ -65,7 +64,7 @@ impl Stack {
         let server = connect_local::start(options)
             .await
             .expect("connect-local starts");
-        let sdk = sdk_config(&server.base_url, &access_key, &secret).await;
+        let aws = sdk_config(&server.base_url, &access_key, &secret).await;
         let mut vars: HashMap<String, String> = [
             ("CONNECT_INSTANCE_ID", connect_local::DEFAULT_INSTANCE_ID),
             (
@@ -83,12 +82,12 @@ impl Stack {
         }
         let lookup = |k: &str| vars.get(k).cloned();
         Self {
-            connect: connect::connect_client(&sdk),
-            participant: connect::participant_client(&sdk),
+            connect: connect::connect_client(&aws),
+            participant: connect::participant_client(&aws),
             chat_config: StartChatConfig::from_lookup(lookup).expect("valid test configuration"),
             attachment_config: AttachmentConfig::from_lookup(lookup)
                 .expect("valid test configuration"),
-            sdk,
+            aws,
             server,
         }
     }
@@ -162,17 +161,17 @@ impl Stack {
     }
 }
 
-/// SDK configuration as the functions build it (same timeouts and retries), pointed at
-/// connect-local with static credentials.
-pub async fn sdk_config(endpoint: &str, access_key: &str, secret: &str) -> SdkConfig {
-    connect::sdk_config_loader()
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_connect::config::Credentials::new(
-            access_key, secret, None, None, "tests",
-        ))
-        .load()
-        .await
+/// AWS settings as Lambda provides them, pointed at connect-local with static credentials; the
+/// functions' own client builders turn them into clients with the same timeouts and retries.
+pub async fn sdk_config(endpoint: &str, access_key: &str, secret: &str) -> AwsEnv {
+    AwsEnv {
+        region: "us-east-1".into(),
+        access_key_id: access_key.into(),
+        secret_access_key: secret.into(),
+        session_token: None,
+        connect_endpoint: Some(endpoint.into()),
+        participant_endpoint: Some(endpoint.into()),
+    }
 }
 
 /// Path of a file in the workspace's `events/` folder.

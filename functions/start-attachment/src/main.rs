@@ -1,13 +1,14 @@
 //! start-attachment Lambda: POST /attachments/start -> Participant Service StartAttachmentUpload.
 
 use lambda_http::{run, service_fn, Error};
-use shared::{connect, handlers, telemetry, AttachmentConfig};
+use shared::{connect, handlers, telemetry, AttachmentConfig, AwsEnv};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = AttachmentConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-    let client = connect::participant_client(&connect::sdk_config_loader().load().await);
+    let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
+    let client = connect::participant_client(&aws);
     run(service_fn(|req| {
         handlers::handle_start_attachment(&config, &client, req)
     }))

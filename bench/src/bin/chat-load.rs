@@ -3,18 +3,15 @@
 //! exchange M messages through the Participant Service, and reports delivery latency to the
 //! other participant (p50 / p95 / p99 / max) and lost or duplicated deliveries, which must be 0.
 //!
-//! `cargo run --release -p chat-load -- [--chats 500] [--messages 20] [--deadline-secs 180]`
+//! `cargo run --release -p bench --bin chat-load -- [--chats 500] [--messages 20] [--deadline-secs 180]`
 
 use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use aws_credential_types::Credentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
-use connect_local::{Options, DEFAULT_CONTACT_FLOW_ID, DEFAULT_INSTANCE_ID};
+use bench::client::{create_connection, field, raise_open_file_limit, send_json, start_chat};
+use connect_local::Options;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
@@ -189,13 +186,8 @@ async fn run(args: &Args) -> Result<bool, String> {
 
 /// StartChatContact (SigV4-signed), the agent joins, both open their connection and websocket.
 async fn open_chat(http: &reqwest::Client, base: &str, i: usize) -> Result<Chat, String> {
-    let body = json!({
-        "InstanceId": DEFAULT_INSTANCE_ID,
-        "ContactFlowId": DEFAULT_CONTACT_FLOW_ID,
-        "ParticipantDetails": {"DisplayName": format!("Load customer {i}")},
-        "ClientToken": format!("chat-load-{i}-{}", std::process::id()),
-    });
-    let started = send_json(http, signed_start_chat(base, body.to_string())?).await?;
+    let token = format!("chat-load-{i}-{}", std::process::id());
+    let started = start_chat(http, base, &format!("Load customer {i}"), &token).await?;
     let contact_id = field(&started, "ContactId")?;
     let customer = connect_party(http, base, &field(&started, "ParticipantToken")?).await?;
     let joined = send_json(
@@ -209,66 +201,18 @@ async fn open_chat(http: &reqwest::Client, base: &str, i: usize) -> Result<Chat,
     Ok(Chat { customer, agent })
 }
 
-fn signed_start_chat(base: &str, body: String) -> Result<reqwest::Request, String> {
-    let identity: Identity = Credentials::new(
-        connect_local::DEFAULT_ACCESS_KEY_ID,
-        connect_local::DEFAULT_SECRET_ACCESS_KEY,
-        None,
-        None,
-        "chat-load",
-    )
-    .into();
-    let mut request = http::Request::builder()
-        .method("PUT")
-        .uri(format!("{base}/contact/chat"))
-        .header("content-type", "application/json")
-        .body(body)
-        .map_err(|e| e.to_string())?;
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("connect")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| e.to_string())?
-        .into();
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                v.to_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    let signable = SignableRequest::new(
-        "PUT",
-        request.uri().to_string(),
-        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(request.body().as_bytes()),
-    )
-    .map_err(|e| e.to_string())?;
-    let (instructions, _) = sign(signable, &params)
-        .map_err(|e| e.to_string())?
-        .into_parts();
-    instructions.apply_to_request_http1x(&mut request);
-    reqwest::Request::try_from(request).map_err(|e| e.to_string())
-}
-
 async fn connect_party(
     http: &reqwest::Client,
     base: &str,
     participant_token: &str,
 ) -> Result<Party, String> {
-    let request = http
-        .post(format!("{base}/participant/connection"))
-        .header("x-amz-bearer", participant_token)
-        .json(&json!({"Type": ["WEBSOCKET", "CONNECTION_CREDENTIALS"]}))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let connection = send_json(http, request).await?;
+    let connection = create_connection(
+        http,
+        base,
+        participant_token,
+        &["WEBSOCKET", "CONNECTION_CREDENTIALS"],
+    )
+    .await?;
     let url = connection["Websocket"]["Url"]
         .as_str()
         .ok_or("no websocket URL")?;
@@ -406,41 +350,4 @@ async fn read_messages(mut socket: Socket, expected: usize) -> Received {
     }
     let _ = socket.close(None).await;
     received
-}
-
-async fn send_json(http: &reqwest::Client, request: reqwest::Request) -> Result<Value, String> {
-    let url = request.url().path().to_owned();
-    let response = http
-        .execute(request)
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    let status = response.status();
-    let body: Value = response.json().await.map_err(|e| format!("{url}: {e}"))?;
-    if !status.is_success() {
-        return Err(format!("{url}: HTTP {status}: {body}"));
-    }
-    Ok(body)
-}
-
-fn field(value: &Value, name: &str) -> Result<String, String> {
-    value[name]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("response without {name}: {value}"))
-}
-
-/// 500 chats hold about 2,000 sockets in this one process; lift the soft limit to the hard one.
-fn raise_open_file_limit() {
-    // SAFETY: getrlimit/setrlimit only read and write the rlimit struct we pass.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
 }

@@ -1,0 +1,448 @@
+//! lambda-bench: cold start, latency, memory and size of the three functions against a floor (a
+//! bare lambda_http hello-world built the same way). Each bootstrap runs as a fresh process under
+//! our own Lambda Runtime API on loopback; Connect calls go to connect-local in this process.
+//! Rounds are interleaved across the four deployables so ratios hold on a noisy machine.
+//!
+//! Normally run through `scripts/bench.sh`, which builds the deployables with cargo-lambda.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use bench::client::{create_connection, field, send_json, start_chat};
+use bench::runtime_api::RuntimeApi;
+use connect_local::Options;
+use serde_json::{json, Value};
+
+const INIT_LIMIT: Duration = Duration::from_secs(20);
+const INVOKE_LIMIT: Duration = Duration::from_secs(20);
+const FLOOR: &str = "floor-hello";
+const FUNCTIONS: [&str; 3] = ["start-chat", "start-attachment", "complete-attachment"];
+
+// Targets, as ratios to the floor measured in the same run (issue "Fast and small").
+const INIT_RATIO: f64 = 1.5;
+const FIRST_INVOKE_RATIO: f64 = 2.0;
+const WARM_P99_EXTRA_US: f64 = 300.0;
+const RSS_RATIO: f64 = 2.0;
+const RSS_MAX_MB: f64 = 16.0;
+const ZIP_MAX_MB: f64 = 5.0;
+
+struct Args {
+    lambda_dir: PathBuf,
+    events_dir: PathBuf,
+    rounds: usize,
+    warm: usize,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut args = Args {
+        lambda_dir: root.join("target/lambda"),
+        events_dir: root.join("events"),
+        rounds: 7,
+        warm: 300,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let count = || {
+            value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or(format!("{flag}: bad number {value:?}"))
+        };
+        match flag.as_str() {
+            "--lambda-dir" => args.lambda_dir = PathBuf::from(&value),
+            "--events-dir" => args.events_dir = PathBuf::from(&value),
+            "--rounds" => args.rounds = count()?,
+            "--warm" => args.warm = count()?,
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    Ok(args)
+}
+
+/// Everything measured for one deployable, over all rounds.
+#[derive(Default)]
+struct Samples {
+    init: Vec<Duration>,
+    first: Vec<Duration>,
+    warm: Vec<Duration>,
+    rss_kb: Vec<u64>,
+    zip_bytes: u64,
+}
+
+/// What connect-local provides for the attachment functions' events.
+struct Fixtures {
+    base: String,
+    connection_token: String,
+    attachment_id: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("lambda-bench: {e}\nusage: lambda-bench [--lambda-dir target/lambda] [--events-dir events] [--rounds 7] [--warm 300]");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("lambda-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Args) -> Result<bool, String> {
+    let server = connect_local::start(Options {
+        agent: false,
+        ..Options::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let fixtures = prepare(&server.base_url).await?;
+    let names: Vec<&str> = std::iter::once(FLOOR).chain(FUNCTIONS).collect();
+    let mut samples: Vec<Samples> = names.iter().map(|_| Samples::default()).collect();
+    for (i, name) in names.iter().enumerate() {
+        let zip = args.lambda_dir.join(name).join("bootstrap.zip");
+        samples[i].zip_bytes = std::fs::metadata(&zip)
+            .map_err(|e| format!("{}: {e}", zip.display()))?
+            .len();
+    }
+    eprintln!(
+        "lambda-bench: {} rounds x {} deployables, {} warm invokes each",
+        args.rounds,
+        names.len(),
+        args.warm
+    );
+    for round in 0..args.rounds {
+        // Rotate the order every round so no deployable always runs first or last.
+        for k in 0..names.len() {
+            let i = (k + round) % names.len();
+            let outcome = run_once(args, names[i], &fixtures, round)
+                .await
+                .map_err(|e| format!("{}: {e}", names[i]))?;
+            let s = &mut samples[i];
+            s.init.push(outcome.init);
+            s.first.push(outcome.first);
+            s.warm.extend(outcome.warm);
+            s.rss_kb.push(outcome.rss_kb);
+        }
+        eprintln!("lambda-bench: round {} of {} done", round + 1, args.rounds);
+    }
+    server.stop().await;
+    Ok(report(&names, &mut samples))
+}
+
+/// A chat with a connection token and an uploaded attachment, for the attachment functions.
+async fn prepare(base: &str) -> Result<Fixtures, String> {
+    let http = reqwest::Client::new();
+    let chat = start_chat(&http, base, "Bench customer", "lambda-bench").await?;
+    let connection = create_connection(
+        &http,
+        base,
+        &field(&chat, "ParticipantToken")?,
+        &["CONNECTION_CREDENTIALS"],
+    )
+    .await?;
+    let connection_token = connection["ConnectionCredentials"]["ConnectionToken"]
+        .as_str()
+        .ok_or("no ConnectionToken")?
+        .to_owned();
+    let bytes = b"%PDF-1.4 bench";
+    let started = send_json(
+        &http,
+        http.post(format!("{base}/participant/start-attachment-upload"))
+            .header("x-amz-bearer", &connection_token)
+            .json(&json!({"AttachmentName": "bench.pdf", "AttachmentSizeInBytes": bytes.len(), "ContentType": "application/pdf", "ClientToken": "bench-complete"}))
+            .build()
+            .map_err(|e| e.to_string())?,
+    )
+    .await?;
+    let meta = &started["UploadMetadata"];
+    let mut put = http
+        .put(meta["Url"].as_str().ok_or("no Url")?)
+        .body(bytes.to_vec());
+    for (k, v) in meta["HeadersToInclude"]
+        .as_object()
+        .ok_or("no HeadersToInclude")?
+    {
+        if k != "Content-Length" {
+            put = put.header(k, v.as_str().unwrap_or_default());
+        }
+    }
+    let status = put.send().await.map_err(|e| e.to_string())?.status();
+    if !status.is_success() {
+        return Err(format!("upload PUT failed: {status}"));
+    }
+    Ok(Fixtures {
+        base: base.to_owned(),
+        connection_token,
+        attachment_id: field(&started, "AttachmentId")?,
+    })
+}
+
+/// The API Gateway event for invocation `n` of `name`.
+fn event(
+    args: &Args,
+    name: &str,
+    fixtures: &Fixtures,
+    round: usize,
+    n: usize,
+) -> Result<Bytes, String> {
+    let file = match name {
+        "start-attachment" => "start-attachment.json",
+        "complete-attachment" => "complete-attachment.json",
+        _ => "start-chat-minimal.json",
+    };
+    let path = args.events_dir.join(file);
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+    )
+    .map_err(|e| e.to_string())?;
+    match name {
+        // A new chat each time (a new idempotency key), so every invoke takes the real path.
+        "start-chat" => {
+            event["headers"]["idempotency-key"] =
+                json!(format!("bench-{}-{round}-{n}", std::process::id()))
+        }
+        "start-attachment" => {
+            event["headers"]["x-amz-bearer"] = json!(fixtures.connection_token);
+            event["body"] = json!(json!({"AttachmentName": "bench.pdf", "AttachmentSizeInBytes": 14, "ContentType": "application/pdf", "ClientToken": "bench-start"}).to_string());
+        }
+        "complete-attachment" => {
+            event["headers"]["x-amz-bearer"] = json!(fixtures.connection_token);
+            event["body"] = json!(
+                json!({"AttachmentIds": [fixtures.attachment_id], "ClientToken": "bench-complete"})
+                    .to_string()
+            );
+        }
+        _ => {}
+    }
+    Ok(Bytes::from(event.to_string()))
+}
+
+struct Outcome {
+    init: Duration,
+    first: Duration,
+    warm: Vec<Duration>,
+    rss_kb: u64,
+}
+
+/// Kills the process when dropped, whatever happened.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn run_once(
+    args: &Args,
+    name: &str,
+    fixtures: &Fixtures,
+    round: usize,
+) -> Result<Outcome, String> {
+    let mut api = RuntimeApi::start().await.map_err(|e| e.to_string())?;
+    let bootstrap = args.lambda_dir.join(name).join("bootstrap");
+    let spawned = Instant::now();
+    let process = Process(spawn(&bootstrap, &api.address, name, &fixtures.base)?);
+    let init = api
+        .first_next(INIT_LIMIT)
+        .await?
+        .saturating_duration_since(spawned);
+
+    let make_event = |n: usize| event(args, name, fixtures, round, n);
+    let (first, answer) = api.invoke(make_event(0)?, INVOKE_LIMIT).await?;
+    check(&answer)?;
+    let mut warm = Vec::with_capacity(args.warm);
+    for n in 1..=args.warm {
+        let (took, answer) = api.invoke(make_event(n)?, INVOKE_LIMIT).await?;
+        check(&answer)?;
+        warm.push(took);
+    }
+    let rss_kb = peak_rss_kb(process.0.id())?;
+    drop(process);
+    Ok(Outcome {
+        init,
+        first,
+        warm,
+        rss_kb,
+    })
+}
+
+/// Every invocation must have succeeded with HTTP 200, or we would be timing errors.
+fn check(answer: &bench::runtime_api::Answer) -> Result<(), String> {
+    let body: Value =
+        serde_json::from_slice(&answer.body).map_err(|e| format!("answer is not JSON: {e}"))?;
+    if !answer.ok || body["statusCode"] != 200 {
+        return Err(format!("invocation did not return 200: {body}"));
+    }
+    Ok(())
+}
+
+fn spawn(bootstrap: &Path, runtime_api: &str, name: &str, connect: &str) -> Result<Child, String> {
+    Command::new(bootstrap)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", connect_local::DEFAULT_ACCESS_KEY_ID)
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            connect_local::DEFAULT_SECRET_ACCESS_KEY,
+        )
+        .env("AWS_SESSION_TOKEN", "bench-session-token")
+        .env("AWS_ENDPOINT_URL_CONNECT", connect)
+        .env("AWS_ENDPOINT_URL_CONNECTPARTICIPANT", connect)
+        .env("CONNECT_INSTANCE_ID", connect_local::DEFAULT_INSTANCE_ID)
+        .env(
+            "CONNECT_CONTACT_FLOW_ID",
+            connect_local::DEFAULT_CONTACT_FLOW_ID,
+        )
+        .env("ALLOWED_ORIGINS", "https://www.example.com")
+        .env("ALLOWED_ATTRIBUTES", "customerId,plan")
+        .env(
+            "LAMBDA_TASK_ROOT",
+            bootstrap.parent().unwrap_or(Path::new(".")),
+        )
+        .env("TZ", ":UTC")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", bootstrap.display()))
+}
+
+/// The process's peak resident set size (VmHWM), in KiB.
+fn peak_rss_kb(pid: u32) -> Result<u64, String> {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmHWM in /proc status".into())
+}
+
+fn median(values: &mut [Duration]) -> Duration {
+    values.sort();
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+fn percentile(values: &mut [Duration], p: usize) -> Duration {
+    values.sort();
+    values
+        .get((values.len() * p / 100).min(values.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Prints the results table and the target checks; true when every target holds.
+fn report(names: &[&str], samples: &mut [Samples]) -> bool {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let us = |d: Duration| d.as_secs_f64() * 1_000_000.0;
+    struct Row {
+        name: String,
+        init: f64,
+        first: f64,
+        p50: f64,
+        p99: f64,
+        rss: f64,
+        zip: f64,
+    }
+    let rows: Vec<Row> = names
+        .iter()
+        .zip(samples.iter_mut())
+        .map(|(name, s)| {
+            s.rss_kb.sort_unstable();
+            let rss_kb = s
+                .rss_kb
+                .get(s.rss_kb.len() / 2)
+                .copied()
+                .unwrap_or_default();
+            Row {
+                name: name.to_string(),
+                init: ms(median(&mut s.init)),
+                first: ms(median(&mut s.first)),
+                p50: us(percentile(&mut s.warm, 50)),
+                p99: us(percentile(&mut s.warm, 99)),
+                rss: rss_kb as f64 / 1024.0,
+                zip: s.zip_bytes as f64 / (1024.0 * 1024.0),
+            }
+        })
+        .collect();
+    let floor = &rows[0];
+    println!("| Deployable | Init (ms) | × floor | First invoke (ms) | × floor | Warm p50 (µs) | Warm p99 (µs) | p99 − floor (µs) | Peak RSS (MB) | × floor | Zip (MB) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {:.2} | {:.2} | {:.3} | {:.2} | {:.0} | {:.0} | {:+.0} | {:.1} | {:.2} | {:.2} |",
+            r.name, r.init, r.init / floor.init, r.first, r.first / floor.first, r.p50, r.p99, r.p99 - floor.p99,
+            r.rss, r.rss / floor.rss, r.zip
+        );
+    }
+    println!();
+    let mut all = true;
+    for r in &rows[1..] {
+        let checks = [
+            (
+                format!("init {:.2}× floor ≤ {INIT_RATIO}×", r.init / floor.init),
+                r.init <= INIT_RATIO * floor.init,
+            ),
+            (
+                format!(
+                    "first invoke {:.2}× floor ≤ {FIRST_INVOKE_RATIO}×",
+                    r.first / floor.first
+                ),
+                r.first <= FIRST_INVOKE_RATIO * floor.first,
+            ),
+            (
+                format!(
+                    "warm p99 floor{:+.0} µs ≤ +{WARM_P99_EXTRA_US:.0} µs",
+                    r.p99 - floor.p99
+                ),
+                r.p99 <= floor.p99 + WARM_P99_EXTRA_US,
+            ),
+            (
+                format!(
+                    "peak RSS {:.2}× floor ≤ {RSS_RATIO}× and {:.1} MB < {RSS_MAX_MB} MB",
+                    r.rss / floor.rss,
+                    r.rss
+                ),
+                r.rss <= RSS_RATIO * floor.rss && r.rss < RSS_MAX_MB,
+            ),
+            (
+                format!("zip {:.2} MB < {ZIP_MAX_MB} MB", r.zip),
+                r.zip < ZIP_MAX_MB,
+            ),
+        ];
+        for (text, ok) in checks {
+            all &= ok;
+            println!("{} {}: {text}", if ok { "PASS" } else { "FAIL" }, r.name);
+        }
+    }
+    println!(
+        "\nresult: {}",
+        if all {
+            "all targets hold"
+        } else {
+            "some targets missed"
+        }
+    );
+    all
+}
