@@ -21,7 +21,9 @@ ensure_cargo_lambda
 ensure_widget_packages
 
 log "building connect-local and the functions (the first build takes a few minutes)"
-cargo build --quiet -p connect-local -p start-chat -p start-attachment -p complete-attachment
+# --bin (not -p) resolves features across the workspace, as `cargo test` and watch do, so
+# all three share one build of the AWS SDK.
+cargo build --quiet --bin connect-local --bin start-chat --bin start-attachment --bin complete-attachment
 
 pids=()
 cleanup() {
