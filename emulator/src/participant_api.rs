@@ -441,43 +441,57 @@ pub async fn send_message(
             let content_type = input.str("ContentType", 1, 100)?;
             let content = input.str("Content", 1, store.settings.max_message_chars)?;
             let client_token = input.opt_str("ClientToken", 0, 500)?;
-            let sent = store.with(|inner| {
-            let contact = inner.contacts.get_mut(&owner.contact_id).ok_or_else(AwsError::access_denied)?;
-            if !SENDABLE_TYPES.contains(&content_type.as_str())
-                || !contact.supported_messaging_content_types.contains(&content_type)
-            {
-                return Err(AwsError::new(
-                    VALIDATION,
-                    format!("ContentType {content_type} is not supported by this contact"),
-                ));
+            // (output, whether a new customer message was posted that the agent should answer)
+            let (output, new_customer_message) = store.with(|inner| {
+                let contact = inner
+                    .contacts
+                    .get_mut(&owner.contact_id)
+                    .ok_or_else(AwsError::access_denied)?;
+                if !SENDABLE_TYPES.contains(&content_type.as_str())
+                    || !contact
+                        .supported_messaging_content_types
+                        .contains(&content_type)
+                {
+                    return Err(AwsError::new(
+                        VALIDATION,
+                        format!("ContentType {content_type} is not supported by this contact"),
+                    ));
+                }
+                let token_key = client_token
+                    .as_ref()
+                    .map(|t| format!("{}/{t}", owner.participant_id));
+                if let Some(existing) = token_key
+                    .as_ref()
+                    .and_then(|k| contact.message_tokens.get(k))
+                {
+                    let time = contact
+                        .transcript
+                        .iter()
+                        .find(|i| i["Id"] == json!(existing))
+                        .map(|i| i["AbsoluteTime"].clone());
+                    return Ok((json!({"Id": existing, "AbsoluteTime": time}), false));
+                }
+                let sender = contact
+                    .participant(&owner.participant_id)
+                    .cloned()
+                    .ok_or_else(AwsError::access_denied)?;
+                let mut item = new_item(contact, Some(&sender), "MESSAGE");
+                item.insert("ContentType".into(), json!(content_type));
+                item.insert("Content".into(), json!(content));
+                let output = json!({"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]});
+                if let Some(key) = token_key {
+                    contact
+                        .message_tokens
+                        .insert(key, item["Id"].as_str().unwrap_or_default().to_owned());
+                }
+                publish(contact, item, true);
+                Ok((output, sender.role == Role::Customer))
+            })?;
+            if new_customer_message {
+                let message_id = output["Id"].as_str().unwrap_or_default();
+                agent::on_customer_message(store, &owner.contact_id, message_id, &content);
             }
-            let token_key = client_token.as_ref().map(|t| format!("{}/{t}", owner.participant_id));
-            if let Some(existing) = token_key.as_ref().and_then(|k| contact.message_tokens.get(k)) {
-                let item = contact.transcript.iter().find(|i| i["Id"] == json!(existing));
-                return Ok((json!({"Id": existing, "AbsoluteTime": item.map(|i| i["AbsoluteTime"].clone())}), None));
-            }
-            let sender = contact.participant(&owner.participant_id).cloned().ok_or_else(AwsError::access_denied)?;
-            let mut item = new_item(contact, Some(&sender), "MESSAGE");
-            item.insert("ContentType".into(), json!(content_type));
-            item.insert("Content".into(), json!(content));
-            let output = json!({"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]});
-            if let Some(key) = token_key {
-                contact.message_tokens.insert(key, item["Id"].as_str().unwrap_or_default().to_owned());
-            }
-            publish(contact, item, true);
-            let from_customer = sender.role == Role::Customer;
-            Ok((output.clone(), from_customer.then(|| (output["Id"].clone(), content.clone()))))
-        })?;
-            if let (output, Some((message_id, text))) = sent {
-                agent::on_customer_message(
-                    store,
-                    &owner.contact_id,
-                    message_id.as_str().unwrap_or_default(),
-                    &text,
-                );
-                return Ok(output);
-            }
-            Ok(sent.0)
+            Ok(output)
         },
     )
 }
