@@ -15,6 +15,8 @@ use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::operation::start_chat_contact::StartChatContactError;
 use aws_sdk_connect::operation::RequestId;
 use aws_sdk_connect::types as connect_types;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
 
@@ -46,6 +48,42 @@ fn retries() -> RetryConfig {
         .with_max_backoff(Duration::from_secs(2))
 }
 
+/// Roots of the certificates AWS service endpoints present (Amazon Trust Services, and the
+/// Starfield root that cross-signs them), as Debian's ca-certificates ships them.
+const AMAZON_TRUST_SERVICES_ROOTS: [&[u8]; 5] = [
+    include_bytes!("../certs/Amazon_Root_CA_1.pem"),
+    include_bytes!("../certs/Amazon_Root_CA_2.pem"),
+    include_bytes!("../certs/Amazon_Root_CA_3.pem"),
+    include_bytes!("../certs/Amazon_Root_CA_4.pem"),
+    include_bytes!("../certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem"),
+];
+
+/// The HTTPS client both SDK clients use. AWS endpoints are verified against the Amazon Trust
+/// Services roots compiled in, rather than the SDK default of reading the system store (every
+/// file under /etc/ssl/certs) at each cold start. A custom `https://` endpoint override (a proxy
+/// or private CA) gets the system roots instead.
+pub fn http_client(endpoint: Option<&str>) -> SharedHttpClient {
+    let trust = if endpoint.is_some_and(|url| url.starts_with("https://")) {
+        TrustStore::default()
+    } else {
+        AMAZON_TRUST_SERVICES_ROOTS
+            .iter()
+            .fold(TrustStore::empty(), |store, pem| {
+                store.with_pem_certificate(*pem)
+            })
+    };
+    let tls = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .expect("the compiled-in root certificates are valid PEM");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .tls_context(tls)
+        .build_https()
+}
+
 fn credentials(aws: &AwsEnv) -> Credentials {
     Credentials::new(
         &aws.access_key_id,
@@ -63,6 +101,7 @@ pub fn connect_client(aws: &AwsEnv) -> aws_sdk_connect::Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(aws.region.clone()))
         .credentials_provider(credentials(aws))
+        .http_client(http_client(aws.connect_endpoint.as_deref()))
         .timeout_config(timeouts())
         .retry_config(retries());
     config.set_endpoint_url(aws.connect_endpoint.clone());
@@ -77,6 +116,7 @@ pub fn participant_client(aws: &AwsEnv) -> aws_sdk_connectparticipant::Client {
         .behavior_version(p::BehaviorVersion::latest())
         .region(p::Region::new(aws.region.clone()))
         .credentials_provider(credentials(aws))
+        .http_client(http_client(aws.participant_endpoint.as_deref()))
         .timeout_config(timeouts())
         .retry_config(retries());
     config.set_endpoint_url(aws.participant_endpoint.clone());

@@ -1,6 +1,7 @@
 //! lambda-bench: cold start, latency, memory and size of the three functions against a floor (a
 //! bare lambda_http hello-world built the same way). Each bootstrap runs as a fresh process under
-//! our own Lambda Runtime API on loopback; Connect calls go to connect-local in this process.
+//! our own Lambda Runtime API on loopback; Connect calls go to a minimal stub (default) or to
+//! connect-local (`--upstream connect-local`), both in this process.
 //! Rounds are interleaved across the four deployables so ratios hold on a noisy machine.
 //!
 //! Normally run through `scripts/bench.sh`, which builds the deployables with cargo-lambda.
@@ -33,6 +34,7 @@ struct Args {
     events_dir: PathBuf,
     rounds: usize,
     warm: usize,
+    connect_local: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -42,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
         events_dir: root.join("events"),
         rounds: 7,
         warm: 300,
+        connect_local: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -58,6 +61,17 @@ fn parse_args() -> Result<Args, String> {
             "--events-dir" => args.events_dir = PathBuf::from(&value),
             "--rounds" => args.rounds = count()?,
             "--warm" => args.warm = count()?,
+            "--upstream" => {
+                args.connect_local = match value.as_str() {
+                    "stub" => false,
+                    "connect-local" => true,
+                    _ => {
+                        return Err(format!(
+                            "--upstream: {value:?} must be stub or connect-local"
+                        ))
+                    }
+                }
+            }
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -86,7 +100,7 @@ async fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("lambda-bench: {e}\nusage: lambda-bench [--lambda-dir target/lambda] [--events-dir events] [--rounds 7] [--warm 300]");
+            eprintln!("lambda-bench: {e}\nusage: lambda-bench [--lambda-dir target/lambda] [--events-dir events] [--rounds 7] [--warm 300] [--upstream stub|connect-local]");
             return ExitCode::from(2);
         }
     };
@@ -116,8 +130,13 @@ async fn run(args: &Args) -> Result<bool, String> {
             .map_err(|e| format!("{}: {e}", zip.display()))?
             .len();
     }
+    let upstream = if args.connect_local {
+        "connect-local"
+    } else {
+        "a minimal stub"
+    };
     eprintln!(
-        "lambda-bench: {} rounds x {} deployables, {} warm invokes each",
+        "lambda-bench: {} rounds x {} deployables, {} warm invokes each, Connect calls to {upstream}",
         args.rounds,
         names.len(),
         args.warm
@@ -137,7 +156,7 @@ async fn run(args: &Args) -> Result<bool, String> {
         }
         eprintln!("lambda-bench: round {} of {} done", round + 1, args.rounds);
     }
-    server.stop().await;
+    println!("Connect and Participant Service calls went to {upstream} on loopback; {} rounds, {} warm invokes per round.\n", args.rounds, args.warm);
     Ok(report(&names, &mut samples))
 }
 

@@ -3,7 +3,9 @@
 use lambda_http::{run, service_fn, Error};
 use shared::{connect, handlers, telemetry, AwsEnv, StartChatConfig};
 
-#[tokio::main]
+// One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
+// start-up time, cross-thread wake-ups and memory.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = StartChatConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
