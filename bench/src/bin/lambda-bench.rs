@@ -255,11 +255,21 @@ struct Outcome {
     rss_kb: u64,
 }
 
-/// Kills the process when dropped, whatever happened.
+/// Stops the process when dropped, whatever happened: SIGTERM (as Lambda does at shutdown), then
+/// SIGKILL if it is still there after a grace period.
 struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
