@@ -411,3 +411,43 @@ fn kind_name<E, R>(err: &SdkError<E, R>) -> &'static str {
         _ => "Unknown",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    #[test]
+    fn the_compiled_in_roots_are_single_der_certificates() {
+        for pem in AMAZON_TRUST_SERVICES_ROOTS {
+            let text = std::str::from_utf8(pem).expect("PEM is text");
+            assert_eq!(text.matches("-----BEGIN CERTIFICATE-----").count(), 1);
+            let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .expect("base64 body");
+            // An X.509 certificate is a DER SEQUENCE with a two-byte length.
+            assert_eq!(der[..2], [0x30, 0x82]);
+            assert_eq!(der.len(), 4 + u16::from_be_bytes([der[2], der[3]]) as usize);
+        }
+    }
+
+    #[test]
+    fn clients_build_for_aws_local_and_custom_https_endpoints() {
+        let mut aws = AwsEnv {
+            region: "us-east-1".into(),
+            access_key_id: "a".into(),
+            secret_access_key: "b".into(),
+            session_token: None,
+            connect_endpoint: None,
+            participant_endpoint: Some("http://127.0.0.1:1".into()),
+        };
+        assert_eq!(
+            connect_client(&aws).config().region().map(|r| r.as_ref()),
+            Some("us-east-1")
+        );
+        participant_client(&aws);
+        aws.connect_endpoint = Some("https://connect.proxy.example".into());
+        connect_client(&aws);
+    }
+}
