@@ -25,20 +25,16 @@ fn pdf_body() -> Value {
     json!({"AttachmentName": "receipt.pdf", "AttachmentSizeInBytes": PDF.len(), "ContentType": "application/pdf"})
 }
 
-/// PUTs `bytes` to the presigned URL with the given headers, as a browser's fetch would.
+/// PUTs `bytes` with the HeadersToInclude of a start-attachment answer.
 async fn put(
     url: &str,
     headers: &serde_json::Map<String, Value>,
     bytes: &[u8],
 ) -> reqwest::Response {
-    let mut request = reqwest::Client::new().put(url).body(bytes.to_vec());
-    for (name, value) in headers {
-        // Like browsers, the client computes Content-Length itself from the body.
-        if !name.eq_ignore_ascii_case("content-length") {
-            request = request.header(name, value.as_str().unwrap());
-        }
-    }
-    request.send().await.expect("upload storage reachable")
+    let headers = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default()));
+    put_upload(url, headers, bytes).await
 }
 
 #[tokio::test]

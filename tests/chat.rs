@@ -32,17 +32,7 @@ fn no_agent() -> Options {
 
 /// Starts a chat with the SDK; returns (ContactId, ParticipantToken).
 async fn start(stack: &Stack, name: &str, types: &[&str]) -> (String, String) {
-    let mut call = stack
-        .connect
-        .start_chat_contact()
-        .instance_id(DEFAULT_INSTANCE_ID)
-        .contact_flow_id(DEFAULT_CONTACT_FLOW_ID)
-        .participant_details(
-            ParticipantDetails::builder()
-                .display_name(name)
-                .build()
-                .unwrap(),
-        );
+    let mut call = start_chat_call(&stack.connect, name);
     for t in types {
         call = call.supported_messaging_content_types(*t);
     }
@@ -511,15 +501,14 @@ async fn upload(stack: &Stack, token: &str, name: &str) -> String {
         .await
         .unwrap();
     let meta = started.upload_metadata().unwrap();
-    let mut put = reqwest::Client::new()
-        .put(meta.url().unwrap())
-        .body(bytes.to_vec());
-    for (k, v) in meta.headers_to_include().unwrap() {
-        if k != "Content-Length" {
-            put = put.header(k, v);
-        }
-    }
-    assert_eq!(put.send().await.unwrap().status(), 200);
+    let headers = meta.headers_to_include().unwrap();
+    let headers = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    assert_eq!(
+        put_upload(meta.url().unwrap(), headers, bytes)
+            .await
+            .status(),
+        200
+    );
     let id = started.attachment_id().unwrap().to_owned();
     stack
         .participant

@@ -4,24 +4,8 @@
 use aws_sdk_connect::operation::start_chat_contact::StartChatContactError;
 use aws_sdk_connect::types::{ParticipantDetails, PersistentChat, RehydrationType};
 use aws_sdk_connectparticipant::types::ConnectionType;
-use connect_local::{DEFAULT_CONTACT_FLOW_ID, DEFAULT_INSTANCE_ID};
 use integration_tests::*;
 use serde_json::{json, Value};
-
-fn start_chat(
-    client: &aws_sdk_connect::Client,
-) -> aws_sdk_connect::operation::start_chat_contact::builders::StartChatContactFluentBuilder {
-    client
-        .start_chat_contact()
-        .instance_id(DEFAULT_INSTANCE_ID)
-        .contact_flow_id(DEFAULT_CONTACT_FLOW_ID)
-        .participant_details(
-            ParticipantDetails::builder()
-                .display_name("Ana")
-                .build()
-                .unwrap(),
-        )
-}
 
 fn code<E: aws_sdk_connect::error::ProvideErrorMetadata>(
     err: &aws_sdk_connect::error::SdkError<E, aws_sdk_connect::config::http::HttpResponse>,
@@ -35,7 +19,7 @@ fn code<E: aws_sdk_connect::error::ProvideErrorMetadata>(
 #[tokio::test]
 async fn the_real_sdk_gets_typed_errors_for_unknown_resources_and_bad_input() {
     let stack = Stack::start().await;
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .instance_id("other")
         .send()
         .await
@@ -44,7 +28,7 @@ async fn the_real_sdk_gets_typed_errors_for_unknown_resources_and_bad_input() {
         err.as_service_error(),
         Some(StartChatContactError::ResourceNotFoundException(_))
     ));
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .contact_flow_id("other")
         .send()
         .await
@@ -54,7 +38,7 @@ async fn the_real_sdk_gets_typed_errors_for_unknown_resources_and_bad_input() {
         Some(StartChatContactError::ResourceNotFoundException(_))
     ));
 
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .chat_duration_in_minutes(59)
         .send()
         .await
@@ -63,7 +47,7 @@ async fn the_real_sdk_gets_typed_errors_for_unknown_resources_and_bad_input() {
         err.as_service_error(),
         Some(StartChatContactError::InvalidParameterException(_))
     ));
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .participant_details(
             ParticipantDetails::builder()
                 .display_name("")
@@ -74,7 +58,7 @@ async fn the_real_sdk_gets_typed_errors_for_unknown_resources_and_bad_input() {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "InvalidParameterException");
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .supported_messaging_content_types("text/markdown")
         .send()
         .await
@@ -83,7 +67,7 @@ async fn the_real_sdk_gets_typed_errors_for_unknown_resources_and_bad_input() {
         err.as_service_error(),
         Some(StartChatContactError::InvalidRequestException(_))
     ));
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .related_contact_id("x")
         .persistent_chat(
             PersistentChat::builder()
@@ -95,7 +79,7 @@ async fn the_real_sdk_gets_typed_errors_for_unknown_resources_and_bad_input() {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "InvalidRequestException");
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .attributes("bad key", "v")
         .send()
         .await
@@ -120,7 +104,7 @@ async fn signatures_are_verified() {
         ),
     ] {
         let sdk = sdk_config(&stack.server.base_url, key, secret).await;
-        let err = start_chat(&shared::connect::connect_client(&sdk))
+        let err = start_chat_call(&shared::connect::connect_client(&sdk), "Ana")
             .send()
             .await
             .unwrap_err();
@@ -258,17 +242,17 @@ async fn tokens_are_only_good_for_their_own_routes() {
 #[tokio::test]
 async fn the_same_client_token_returns_the_same_contact() {
     let stack = Stack::start().await;
-    let a = start_chat(&stack.connect)
+    let a = start_chat_call(&stack.connect, "Ana")
         .client_token("t-1")
         .send()
         .await
         .unwrap();
-    let b = start_chat(&stack.connect)
+    let b = start_chat_call(&stack.connect, "Ana")
         .client_token("t-1")
         .send()
         .await
         .unwrap();
-    let c = start_chat(&stack.connect).send().await.unwrap();
+    let c = start_chat_call(&stack.connect, "Ana").send().await.unwrap();
     assert_eq!(a.contact_id(), b.contact_id());
     assert_eq!(a.participant_token(), b.participant_token());
     assert_ne!(a.contact_id(), c.contact_id());
@@ -278,8 +262,8 @@ async fn the_same_client_token_returns_the_same_contact() {
 #[tokio::test]
 async fn persistent_chat_continues_a_past_contact() {
     let stack = Stack::start().await;
-    let first = start_chat(&stack.connect).send().await.unwrap();
-    let next = start_chat(&stack.connect)
+    let first = start_chat_call(&stack.connect, "Ana").send().await.unwrap();
+    let next = start_chat_call(&stack.connect, "Ana")
         .persistent_chat(
             PersistentChat::builder()
                 .rehydration_type(RehydrationType::EntirePastSession)
@@ -290,7 +274,7 @@ async fn persistent_chat_continues_a_past_contact() {
         .await
         .unwrap();
     assert_eq!(next.continued_from_contact_id(), first.contact_id());
-    let err = start_chat(&stack.connect)
+    let err = start_chat_call(&stack.connect, "Ana")
         .persistent_chat(
             PersistentChat::builder()
                 .rehydration_type(RehydrationType::FromSegment)
@@ -312,7 +296,7 @@ async fn many_concurrent_chats_and_uploads_lose_nothing() {
         let connect = stack.connect.clone();
         let participant = stack.participant.clone();
         tasks.push(tokio::spawn(async move {
-            let chat = start_chat(&connect)
+            let chat = start_chat_call(&connect, "Ana")
                 .attributes("n", i.to_string())
                 .send()
                 .await

@@ -2,6 +2,11 @@
 //! operations the functions call, with no checks. Benchmarks use it to time the functions' own
 //! work; connect-local (which verifies signatures and keeps state) is the alternative.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use serde_json::json;
@@ -11,7 +16,15 @@ use tokio::sync::oneshot;
 pub struct Stub {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    answered: Arc<AtomicU64>,
     _shutdown: oneshot::Sender<()>,
+}
+
+impl Stub {
+    /// How many requests the stub has answered.
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
 }
 
 /// Starts the stub on a free loopback port.
@@ -32,18 +45,17 @@ pub async fn start() -> std::io::Result<Stub> {
             }),
         )
         .route("/participant/complete-attachment-upload", post(|| async { Json(json!({})) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let answered = Arc::new(AtomicU64::new(0));
+    let counter = answered.clone();
+    let app = app.layer(middleware::from_fn(move |request: Request, next: Next| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        next.run(request)
+    }));
+    let (addr, tx) = crate::serve_on_loopback(app).await?;
+    let base_url = format!("http://{addr}");
     Ok(Stub {
         base_url,
+        answered,
         _shutdown: tx,
     })
 }

@@ -387,3 +387,36 @@ impl Stack {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// A StartChatContact call for `name` on connect-local's default instance and contact flow.
+pub fn start_chat_call(
+    client: &aws_sdk_connect::Client,
+    name: &str,
+) -> aws_sdk_connect::operation::start_chat_contact::builders::StartChatContactFluentBuilder {
+    client
+        .start_chat_contact()
+        .instance_id(connect_local::DEFAULT_INSTANCE_ID)
+        .contact_flow_id(connect_local::DEFAULT_CONTACT_FLOW_ID)
+        .participant_details(
+            aws_sdk_connect::types::ParticipantDetails::builder()
+                .display_name(name)
+                .build()
+                .expect("DisplayName is set"),
+        )
+}
+
+/// PUTs `bytes` to a presigned upload URL with the given headers, as a browser's fetch would:
+/// the client computes Content-Length itself, so that header is not copied.
+pub async fn put_upload<'a>(
+    url: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new().put(url).body(bytes.to_vec());
+    for (name, value) in headers {
+        if !name.eq_ignore_ascii_case("content-length") {
+            request = request.header(name, value);
+        }
+    }
+    request.send().await.expect("upload storage reachable")
+}

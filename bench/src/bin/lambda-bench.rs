@@ -115,13 +115,25 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: &Args) -> Result<bool, String> {
-    let server = connect_local::start(Options {
-        agent: false,
-        ..Options::default()
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    let fixtures = prepare(&server.base_url).await?;
+    // Whichever upstream runs is kept alive (and stopped) by these bindings.
+    let (stub, _connect_local, fixtures) = if args.connect_local {
+        let server = connect_local::start(Options {
+            agent: false,
+            ..Options::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        let fixtures = prepare(&server.base_url).await?;
+        (None, Some(server), fixtures)
+    } else {
+        let stub = bench::stub::start().await.map_err(|e| e.to_string())?;
+        let fixtures = Fixtures {
+            base: stub.base_url.clone(),
+            connection_token: "stub-connection-token".into(),
+            attachment_id: "stub-attachment".into(),
+        };
+        (Some(stub), None, fixtures)
+    };
     let names: Vec<&str> = std::iter::once(FLOOR).chain(FUNCTIONS).collect();
     let mut samples: Vec<Samples> = names.iter().map(|_| Samples::default()).collect();
     for (i, name) in names.iter().enumerate() {
@@ -155,6 +167,16 @@ async fn run(args: &Args) -> Result<bool, String> {
             s.rss_kb.push(outcome.rss_kb);
         }
         eprintln!("lambda-bench: round {} of {} done", round + 1, args.rounds);
+    }
+    // Every function invocation makes exactly one upstream call: check they reached the stub.
+    if let Some(stub) = &stub {
+        let expected = (FUNCTIONS.len() * args.rounds * (args.warm + 1)) as u64;
+        if stub.answered() != expected {
+            return Err(format!(
+                "the stub answered {} requests, expected {expected}",
+                stub.answered()
+            ));
+        }
     }
     println!("Connect and Participant Service calls went to {upstream} on loopback; {} rounds, {} warm invokes per round.\n", args.rounds, args.warm);
     Ok(report(&names, &mut samples))
