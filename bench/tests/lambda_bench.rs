@@ -1,0 +1,101 @@
+//! lambda-bench end to end at a tiny size, on debug builds of the four deployables: it must run
+//! every bootstrap under its Runtime API with both upstreams (every answer HTTP 200, the stub's
+//! self-check passing) and print the full table. The targets are not asserted here: debug builds
+//! say nothing about them; `scripts/bench.sh` measures release builds.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DEPLOYABLES: [&str; 4] = [
+    "floor-hello",
+    "start-chat",
+    "start-attachment",
+    "complete-attachment",
+];
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Builds the four bootstraps (with --bin, so the test build's dependencies are reused) and lays
+/// them out as `DIR/<name>/bootstrap` plus `bootstrap.zip`, as cargo-lambda does.
+fn lambda_dir() -> PathBuf {
+    let root = workspace();
+    let mut build = Command::new(env!("CARGO"));
+    build.current_dir(&root).arg("build").arg("--quiet");
+    for name in DEPLOYABLES {
+        build.args(["--bin", name]);
+    }
+    assert!(
+        build.status().expect("cargo runs").success(),
+        "the deployables build"
+    );
+    let dir = root.join("target/lambda-bench-test");
+    for name in DEPLOYABLES {
+        let target = dir.join(name);
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::copy(
+            root.join("target/debug").join(name),
+            target.join("bootstrap"),
+        )
+        .unwrap();
+        let zipped = Command::new("python3")
+            .args(["-m", "zipfile", "-c"])
+            .arg(target.join("bootstrap.zip"))
+            .arg(target.join("bootstrap"))
+            .status()
+            .expect("python3 runs");
+        assert!(zipped.success());
+    }
+    dir
+}
+
+fn run(dir: &Path, upstream: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_lambda-bench"))
+        .arg("--lambda-dir")
+        .arg(dir)
+        .arg("--events-dir")
+        .arg(workspace().join("events"))
+        .args(["--rounds", "2", "--warm", "5", "--upstream", upstream])
+        .output()
+        .expect("lambda-bench runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Exit 1 means "a target was missed", which debug builds may do; anything else is an error.
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("result:"),
+        "the run completed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+#[test]
+fn measures_every_deployable_with_both_upstreams() {
+    let dir = lambda_dir();
+    for (upstream, label) in [
+        ("stub", "a minimal stub"),
+        ("connect-local", "connect-local"),
+    ] {
+        let stdout = run(&dir, upstream);
+        assert!(
+            stdout.contains(&format!("calls went to {label} on loopback")),
+            "{stdout}"
+        );
+        for name in DEPLOYABLES {
+            assert!(
+                stdout.contains(&format!("| {name} | ")),
+                "row for {name}:\n{stdout}"
+            );
+        }
+        for name in &DEPLOYABLES[1..] {
+            assert!(
+                stdout.contains(&format!(" {name}: init ")),
+                "checks for {name}:\n{stdout}"
+            );
+        }
+    }
+}
