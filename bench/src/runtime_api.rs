@@ -169,29 +169,26 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     (StatusCode::OK, headers, event).into_response()
 }
 
-async fn response(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> StatusCode {
-    let _ = shared.answers.send(Answer {
-        request_id: id,
-        arrived: Instant::now(),
-        ok: true,
-        body,
-    });
-    StatusCode::ACCEPTED
+async fn response(state: State<Arc<Shared>>, id: Path<String>, body: Bytes) -> StatusCode {
+    answered(state, id, body, true)
 }
 
-async fn error(
+async fn error(state: State<Arc<Shared>>, id: Path<String>, body: Bytes) -> StatusCode {
+    answered(state, id, body, false)
+}
+
+/// Records an invocation's answer (`invocation/{id}/response` or `/error`) with its arrival time.
+fn answered(
     State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
+    Path(request_id): Path<String>,
     body: Bytes,
+    ok: bool,
 ) -> StatusCode {
+    let arrived = Instant::now();
     let _ = shared.answers.send(Answer {
-        request_id: id,
-        arrived: Instant::now(),
-        ok: false,
+        request_id,
+        arrived,
+        ok,
         body,
     });
     StatusCode::ACCEPTED
