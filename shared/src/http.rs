@@ -3,11 +3,10 @@
 //! error) goes through.
 
 use http::header::{HeaderValue, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE, VARY};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Map, Value};
 
-use crate::config::CorsConfig;
 use crate::error::ApiError;
 
 /// Largest request body any route accepts. Real requests are a few hundred bytes; attributes
@@ -105,23 +104,17 @@ pub fn preflight_response() -> Response<Body> {
     response
 }
 
-/// Adds CORS headers for an allowed origin (echoed, never `*`), and `Vary: Origin` always, so
-/// caches never serve one origin's answer to another. A disallowed origin gets no CORS headers.
+/// Adds CORS headers for an allowed origin (`allowed_origin`, the request's own origin when
+/// [`crate::config::CorsConfig::allow`] accepted it; echoed, never `*`), and `Vary: Origin` always, so caches
+/// never serve one origin's answer to another. A disallowed origin gets no CORS headers.
 pub fn apply_cors(
     response: &mut Response<Body>,
-    cors: &CorsConfig,
-    request_headers: &HeaderMap,
+    allowed_origin: Option<HeaderValue>,
     preflight: bool,
 ) {
     let headers = response.headers_mut();
     headers.append(VARY, HeaderValue::from_static("Origin"));
-    let origin = request_headers
-        .get(http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    let Some(allowed) = cors
-        .allow(origin)
-        .and_then(|o| HeaderValue::from_str(o).ok())
-    else {
+    let Some(allowed) = allowed_origin else {
         return;
     };
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, allowed);

@@ -14,7 +14,7 @@ pub use start_chat::handle_start_chat;
 use std::future::Future;
 use std::time::Instant;
 
-use http::{Method, StatusCode};
+use http::{HeaderValue, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value};
@@ -42,10 +42,12 @@ where
     let started = Instant::now();
     let request_id = request_id(&req);
     let method = req.method().clone();
-    let request_headers = req.headers().clone();
 
     let origin = header(&req, "origin");
-    let refusal = if origin.is_some() && cors.allow(origin).is_none() {
+    let allowed_origin = cors
+        .allow(origin)
+        .and_then(|o| HeaderValue::from_str(o).ok());
+    let refusal = if origin.is_some() && allowed_origin.is_none() {
         Some(ApiError::OriginNotAllowed)
     } else if method != Method::POST && method != Method::OPTIONS {
         Some(ApiError::MethodNotAllowed)
@@ -66,12 +68,7 @@ where
             }
         },
     };
-    apply_cors(
-        &mut response,
-        cors,
-        &request_headers,
-        method == Method::OPTIONS,
-    );
+    apply_cors(&mut response, allowed_origin, method == Method::OPTIONS);
     if let Some(id) = request_id.as_deref().and_then(|id| id.parse().ok()) {
         response.headers_mut().insert("x-request-id", id);
     }
