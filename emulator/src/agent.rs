@@ -116,7 +116,6 @@ fn join(store: &Store, inner: &mut Inner, contact_id: &str) -> Option<Participan
         role: Role::Agent,
         display_name: store.settings.agent.name.clone(),
         participant_token: new_token(),
-        connection_tokens: Vec::new(),
     };
     contact.participants.push(agent.clone());
     let item = event_item(contact, Some(&agent), "participant.joined");
@@ -173,7 +172,6 @@ fn send_attachment(
             name: name.to_owned(),
             size: bytes.len() as u64,
             content_type: content_type.to_owned(),
-            start_token: new_id(),
             headers_to_include: Default::default(),
             state: AttachmentState::Approved,
             complete_token: None,

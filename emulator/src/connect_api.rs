@@ -210,7 +210,6 @@ fn start_chat_contact_inner(
             role: Role::Customer,
             display_name,
             participant_token: new_token(),
-            connection_tokens: Vec::new(),
         };
         inner.participant_tokens.insert(
             customer.participant_token.clone(),

@@ -138,13 +138,6 @@ pub async fn create_participant_connection(
                 if types.iter().any(|t| t == "CONNECTION_CREDENTIALS") {
                     let token = new_token();
                     inner.connection_tokens.insert(token.clone(), owner.clone());
-                    if let Some(p) = inner.contacts.get_mut(&owner.contact_id).and_then(|c| {
-                        c.participants
-                            .iter_mut()
-                            .find(|p| p.participant_id == owner.participant_id)
-                    }) {
-                        p.connection_tokens.push(token.clone());
-                    }
                     out["ConnectionCredentials"] = json!({
                         "ConnectionToken": token,
                         "Expiry": iso_millis(now + Duration::days(1)),
@@ -218,7 +211,6 @@ pub async fn start_attachment_upload(
                     name,
                     size: size as u64,
                     content_type,
-                    start_token: client_token,
                     state: AttachmentState::AwaitingUpload,
                     complete_token: None,
                     bytes: None,

@@ -70,8 +70,6 @@ pub struct Participant {
     pub display_name: String,
     #[serde(skip)]
     pub participant_token: String,
-    #[serde(skip)]
-    pub connection_tokens: Vec<String>,
 }
 
 /// A chat contact as StartChatContact created it.
@@ -127,7 +125,6 @@ pub struct Attachment {
     pub name: String,
     pub size: u64,
     pub content_type: String,
-    pub start_token: String,
     pub headers_to_include: BTreeMap<String, String>,
     pub state: AttachmentState,
     pub complete_token: Option<String>,
