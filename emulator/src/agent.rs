@@ -13,7 +13,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::chat::{end_contact, event_item, new_item, publish};
+use crate::chat::{end_contact, event_item, message_item, publish};
 use crate::participant_api::{publish_attachment, receipt_item};
 use crate::state::{
     new_id, new_token, Attachment, AttachmentState, Inner, Participant, Role, Store, TokenOwner,
@@ -144,9 +144,7 @@ fn typing(inner: &mut Inner, contact_id: &str) {
 fn say(inner: &mut Inner, contact_id: &str, text: &str) -> Option<String> {
     let contact = inner.contacts.get_mut(contact_id).filter(|c| !c.ended)?;
     let agent = contact.agent()?.clone();
-    let mut item = new_item(contact, Some(&agent), "MESSAGE");
-    item.insert("ContentType".into(), json!("text/plain"));
-    item.insert("Content".into(), json!(text));
+    let item = message_item(contact, &agent, "text/plain", text);
     let id = item["Id"].as_str().map(str::to_owned);
     publish(contact, item, true);
     id

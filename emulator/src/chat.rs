@@ -39,6 +39,19 @@ pub fn new_item(
     item
 }
 
+/// A MESSAGE item from `sender`.
+pub fn message_item(
+    contact: &Contact,
+    sender: &Participant,
+    content_type: &str,
+    content: &str,
+) -> Map<String, Value> {
+    let mut item = new_item(contact, Some(sender), "MESSAGE");
+    item.insert("ContentType".into(), json!(content_type));
+    item.insert("Content".into(), json!(content));
+    item
+}
+
 /// An EVENT item of `event` (e.g. `participant.joined`).
 pub fn event_item(
     contact: &Contact,

@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::agent;
-use crate::chat::{event_item, new_item, publish};
+use crate::chat::{event_item, message_item, publish};
 use crate::errors::AwsError;
 use crate::sigv4;
 use crate::state::{iso_millis, new_id, new_token, Contact, Participant, Role, Store};
@@ -246,9 +246,9 @@ fn start_chat_contact_inner(
             publish(&mut contact, rehydrated, true);
         }
         if let Some(message) = &contact.initial_message {
-            let mut item = new_item(&contact, Some(&customer), "MESSAGE");
-            item.insert("ContentType".into(), message["ContentType"].clone());
-            item.insert("Content".into(), message["Content"].clone());
+            let content_type = message["ContentType"].as_str().unwrap_or_default();
+            let content = message["Content"].as_str().unwrap_or_default();
+            let item = message_item(&contact, &customer, content_type, content);
             publish(&mut contact, item, true);
         }
         let output = start_chat_output(&contact);

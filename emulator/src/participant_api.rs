@@ -14,7 +14,9 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
 use crate::agent;
-use crate::chat::{self, event_item, new_item, publish, TranscriptQuery, EVENT_PREFIX};
+use crate::chat::{
+    self, event_item, message_item, new_item, publish, TranscriptQuery, EVENT_PREFIX,
+};
 use crate::errors::AwsError;
 use crate::state::{
     iso_millis, iso_secs, new_id, new_token, Attachment, AttachmentState, Inner, Role, Store,
@@ -467,9 +469,7 @@ pub async fn send_message(
                     .participant(&owner.participant_id)
                     .cloned()
                     .ok_or_else(AwsError::access_denied)?;
-                let mut item = new_item(contact, Some(&sender), "MESSAGE");
-                item.insert("ContentType".into(), json!(content_type));
-                item.insert("Content".into(), json!(content));
+                let item = message_item(contact, &sender, &content_type, &content);
                 let output = json!({"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]});
                 if let Some(key) = token_key {
                     contact
