@@ -369,3 +369,110 @@ async fn the_admin_api_refuses_faults_an_operation_cannot_produce() {
     let listed: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed, json!([]));
 }
+
+#[tokio::test]
+async fn chaos_rules_throttle_fail_slow_down_and_drop_calls_at_their_rate() {
+    let stack = Stack::start().await;
+    let chaos = |rule: Value| {
+        let stack = &stack;
+        async move {
+            let http = reqwest::Client::new();
+            let url = format!("{}/_local/chaos", stack.server.base_url);
+            assert_eq!(http.delete(&url).send().await.unwrap().status(), 204);
+            let (status, _) = stack.admin("/_local/chaos", rule).await;
+            assert_eq!(status, 201);
+        }
+    };
+    // A raw client without retries shows exactly what connect-local did.
+    let raw = reqwest::Client::new();
+    let call = |name: &str| {
+        let name = name.to_owned();
+        let raw = &raw;
+        let base = stack.server.base_url.clone();
+        async move {
+            let body = json!({
+                "InstanceId": connect_local::DEFAULT_INSTANCE_ID,
+                "ContactFlowId": connect_local::DEFAULT_CONTACT_FLOW_ID,
+                "ParticipantDetails": {"DisplayName": name},
+                "ClientToken": name,
+            });
+            let request = bench::client::signed_start_chat(&base, body.to_string()).unwrap();
+            raw.execute(request).await
+        }
+    };
+
+    chaos(json!({"operation": "StartChatContact", "rate": 1.0, "kinds": ["throttle"]})).await;
+    let resp = call("t").await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["x-amzn-errortype"], "ThrottlingException");
+
+    chaos(json!({"operation": "StartChatContact", "rate": 1.0, "kinds": ["serverError"]})).await;
+    let resp = call("s").await.unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(
+        resp.headers()["x-amzn-errortype"],
+        "InternalServiceException"
+    );
+    assert_eq!(
+        stack.contact_count(),
+        0,
+        "throttled and failed calls do no work"
+    );
+
+    chaos(json!({"rate": 1.0, "kinds": ["latency"], "latencyMs": 300})).await;
+    let started = std::time::Instant::now();
+    assert_eq!(call("l").await.unwrap().status(), 200);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+
+    // A dropped call did the work but the caller hears nothing; a retry with the same
+    // ClientToken gets the same contact.
+    chaos(json!({"operation": "StartChatContact", "rate": 1.0, "kinds": ["drop"]})).await;
+    assert!(
+        call("d").await.is_err(),
+        "the connection closes without an answer"
+    );
+    assert_eq!(stack.contact_count(), 2);
+    let (status, listed) = {
+        let resp = raw
+            .get(format!("{}/_local/chaos", stack.server.base_url))
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert_eq!(listed["injected"]["StartChatContact"]["drop"], 1);
+    chaos(json!({"rate": 0.0, "kinds": ["drop"]})).await;
+    let again = call("d").await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        stack.contact_count(),
+        2,
+        "the retry found the dropped call's contact"
+    );
+
+    // About the configured share of calls is hit.
+    chaos(json!({"operation": "StartChatContact", "rate": 0.25, "kinds": ["throttle"]})).await;
+    let mut throttled = 0;
+    for i in 0..400 {
+        if call(&format!("r{i}")).await.unwrap().status() == 429 {
+            throttled += 1;
+        }
+    }
+    assert!(
+        (60..=140).contains(&throttled),
+        "{throttled} of 400 at rate 0.25"
+    );
+
+    for bad in [
+        json!({"rate": 1.5, "kinds": ["drop"]}),
+        json!({"rate": 0.5, "kinds": []}),
+        json!({"operation": "Nope", "rate": 0.5, "kinds": ["drop"]}),
+    ] {
+        assert_eq!(
+            stack.admin("/_local/chaos", bad.clone()).await.0,
+            400,
+            "{bad}"
+        );
+    }
+}

@@ -13,15 +13,25 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::faults::Fault;
+use crate::errors::AwsError;
+use crate::faults::{self, ChaosKind, ChaosRule, Fault};
 use crate::state::Store;
-use crate::{agent, connect_api, participant_api, storage, websocket};
+use crate::{agent, attached_files, connect_api, participant_api, storage, websocket};
 
 /// Builds the whole application around a store.
 pub fn router(store: Arc<Store>) -> Router {
     let upload_limit = store.settings.max_attachment_bytes as usize + 1024;
     Router::new()
         .route("/contact/chat", put(connect_api::start_chat_contact))
+        .route(
+            "/attached-files/{instance_id}",
+            put(attached_files::start_attached_file_upload),
+        )
+        .route(
+            "/attached-files/{instance_id}/{file_id}",
+            post(attached_files::complete_attached_file_upload)
+                .get(attached_files::get_attached_file),
+        )
         .route(
             "/participant/connection",
             post(participant_api::create_participant_connection),
@@ -77,7 +87,12 @@ pub fn router(store: Arc<Store>) -> Router {
             "/_local/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
+        .route(
+            "/_local/chaos",
+            get(list_chaos).post(add_chaos).delete(clear_chaos),
+        )
         .route("/_local/contacts", get(list_contacts))
+        .route("/_local/attached-files", get(list_attached_files))
         .route("/_local/contacts/{id}", get(get_contact))
         .route(
             "/_local/contacts/{id}/agent/join",
@@ -96,8 +111,47 @@ pub fn router(store: Arc<Store>) -> Router {
             post(agent::control_attachment),
         )
         .route("/_local/contacts/{id}/agent/end", post(agent::control_end))
+        .layer(middleware::from_fn_with_state(store.clone(), chaos))
         .layer(middleware::from_fn(cors))
         .with_state(store)
+}
+
+/// Marks a response that must not be sent: the server closes the connection instead
+/// (see `serve` in lib.rs).
+#[derive(Debug, Clone, Copy)]
+pub struct DropConnection;
+
+/// Applies the chaos rules to calls of Connect and Participant operations.
+async fn chaos(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
+    let Some(operation) = faults::operation_of(request.method(), request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let Some((kind, latency_ms)) = store.draw_chaos(operation) else {
+        return next.run(request).await;
+    };
+    match kind {
+        ChaosKind::Throttle => {
+            AwsError::new("ThrottlingException", "Rate exceeded").into_response()
+        }
+        ChaosKind::ServerError => {
+            let error = if faults::is_connect_api(operation) {
+                "InternalServiceException"
+            } else {
+                "InternalServerException"
+            };
+            AwsError::new(error, "Injected internal error").into_response()
+        }
+        ChaosKind::Latency => {
+            tokio::time::sleep(std::time::Duration::from_millis(latency_ms)).await;
+            next.run(request).await
+        }
+        ChaosKind::Drop => {
+            let _done = next.run(request).await;
+            let mut response = Response::default();
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
+    }
 }
 
 /// Answers preflights and marks responses readable by any origin, as a Connect instance with
@@ -163,6 +217,51 @@ async fn list_faults(State(store): State<Arc<Store>>) -> Response {
 async fn clear_faults(State(store): State<Arc<Store>>) -> StatusCode {
     store.with(|inner| inner.faults.clear());
     StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChaosRequest {
+    operation: Option<String>,
+    rate: f64,
+    kinds: Vec<ChaosKind>,
+    latency_ms: Option<u64>,
+}
+
+async fn add_chaos(State(store): State<Arc<Store>>, Json(req): Json<ChaosRequest>) -> Response {
+    match ChaosRule::new(
+        req.operation.as_deref(),
+        req.rate,
+        req.kinds,
+        req.latency_ms.unwrap_or(200),
+    ) {
+        Ok(rule) => {
+            store.with(|inner| inner.chaos.push(rule.clone()));
+            (StatusCode::CREATED, Json(rule)).into_response()
+        }
+        Err(message) => {
+            (StatusCode::BAD_REQUEST, Json(json!({"message": message}))).into_response()
+        }
+    }
+}
+
+async fn list_chaos(State(store): State<Arc<Store>>) -> Response {
+    Json(store.with(|inner| json!({"rules": inner.chaos, "injected": inner.chaos_counts})))
+        .into_response()
+}
+
+async fn clear_chaos(State(store): State<Arc<Store>>) -> StatusCode {
+    store.with(|inner| {
+        inner.chaos.clear();
+        inner.chaos_counts.clear();
+    });
+    StatusCode::NO_CONTENT
+}
+
+async fn list_attached_files(State(store): State<Arc<Store>>) -> Response {
+    let mut files = store.with(|inner| inner.attached_files.values().cloned().collect::<Vec<_>>());
+    files.sort_by(|a, b| a.creation_time.cmp(&b.creation_time));
+    Json(files).into_response()
 }
 
 async fn list_contacts(State(store): State<Arc<Store>>) -> Response {

@@ -1,16 +1,17 @@
 //! connect-local: a local Amazon Connect for chat. One HTTP server speaks the Connect API
-//! (StartChatContact, SigV4-verified), the Participant Service (X-Amz-Bearer tokens) and the
+//! (StartChatContact and the attached-file operations, SigV4-verified), the Participant Service (X-Amz-Bearer tokens) and the
 //! attachment upload storage, following the real wire protocol so that the real AWS SDK
 //! clients and amazon-connect-chatjs work against it unchanged.
 //!
 //! Layout: [`app`] routes, [`connect_api`] and [`participant_api`] implement operations,
 //! [`websocket`] serves the participant socket, [`chat`] builds and delivers transcript items,
-//! [`agent`] is the simulated agent, [`validate`] checks model constraints, [`errors`] writes
+//! [`attached_files`] serves case attached files, [`agent`] is the simulated agent, [`validate`] checks model constraints, [`errors`] writes
 //! AWS errors, [`sigv4`] verifies signatures, [`storage`] plays S3, [`state`] holds contacts,
 //! [`faults`] injects errors.
 
 pub mod agent;
 pub mod app;
+pub mod attached_files;
 pub mod chat;
 pub mod connect_api;
 pub mod errors;
@@ -121,6 +122,65 @@ impl Drop for Server {
     }
 }
 
+/// The accept loop. Unlike `axum::serve` it can close a connection without answering, which
+/// the chaos rules' `drop` needs: a response marked [`app::DropConnection`] becomes a service
+/// error, and hyper then closes the connection without writing anything. Stopping aborts the
+/// open connections (websockets included).
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    use tower::ServiceExt;
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => continue,
+            },
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let app = app.clone();
+                async move {
+                    let response = app
+                        .oneshot(request.map(axum::body::Body::new))
+                        .await
+                        .unwrap_or_else(|never| match never {});
+                    if response.extensions().get::<app::DropConnection>().is_some() {
+                        Err(ConnectionDropped)
+                    } else {
+                        Ok(response)
+                    }
+                }
+            });
+        connections.spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .with_upgrades()
+                .await;
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// The service error that makes hyper close a connection unanswered.
+#[derive(Debug)]
+struct ConnectionDropped;
+
+impl std::fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a chaos rule")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
+
 /// Binds and starts serving in the background.
 pub async fn start(options: Options) -> std::io::Result<Server> {
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
@@ -154,13 +214,7 @@ pub async fn start(options: Options) -> std::io::Result<Server> {
     }));
     let app = app::router(store.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(serve(listener, app, rx));
     Ok(Server {
         addr,
         base_url,

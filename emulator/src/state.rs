@@ -11,7 +11,7 @@ use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rand::RngCore;
 
-use crate::faults::Fault;
+use crate::faults::{ChaosCounts, ChaosKind, ChaosRule, Fault};
 use crate::sigv4::Credentials;
 
 /// Fixed settings of one server.
@@ -152,6 +152,12 @@ pub struct Inner {
     /// `participant/ClientToken` -> attachment id, for StartAttachmentUpload idempotency.
     pub attachment_client_tokens: HashMap<String, String>,
     pub faults: Vec<Fault>,
+    pub chaos: Vec<ChaosRule>,
+    /// Operation -> injections so far.
+    pub chaos_counts: BTreeMap<String, ChaosCounts>,
+    pub attached_files: HashMap<String, AttachedFile>,
+    /// `instance/resource/ClientToken` -> file id, for StartAttachedFileUpload idempotency.
+    pub attached_file_client_tokens: HashMap<String, String>,
 }
 
 /// Shared state of one server.
@@ -194,6 +200,63 @@ impl Store {
             Some(error)
         })
     }
+}
+
+impl Store {
+    /// Rolls the dice for a request to `operation` against the first chaos rule covering it.
+    /// Returns what to do to the request (and the latency to add), counting it.
+    pub fn draw_chaos(&self, operation: &str) -> Option<(ChaosKind, u64)> {
+        self.with(|inner| {
+            let rule = inner.chaos.iter().find(|r| r.applies_to(operation))?;
+            let mut rng = rand::rng();
+            if !rand::Rng::random_bool(&mut rng, rule.rate) {
+                return None;
+            }
+            let kind = rule.kinds[rand::Rng::random_range(&mut rng, 0..rule.kinds.len())];
+            let latency = rule.latency_ms;
+            inner
+                .chaos_counts
+                .entry(operation.to_owned())
+                .or_default()
+                .add(kind);
+            Some((kind, latency))
+        })
+    }
+}
+
+/// Where a case attached file is in its life (Connect's `FileStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FileStatus {
+    /// Started; bytes may or may not have arrived, CompleteAttachedFileUpload not called yet.
+    Processing,
+    Approved,
+    Rejected,
+}
+
+/// A file attached to a case (StartAttachedFileUpload), with its bytes once uploaded.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttachedFile {
+    pub file_id: String,
+    pub file_arn: String,
+    pub instance_id: String,
+    pub associated_resource_arn: String,
+    pub file_name: String,
+    pub file_size_in_bytes: u64,
+    pub file_use_case_type: String,
+    pub creation_time: String,
+    pub file_status: FileStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<serde_json::Value>,
+    #[serde(skip)]
+    pub headers_to_include: BTreeMap<String, String>,
+    /// Whether the bytes arrived at the upload URL.
+    pub uploaded: bool,
+    #[serde(skip)]
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// A new opaque bearer token (what Connect issues is opaque base64 too).

@@ -1,6 +1,7 @@
 //! Upload storage, standing in for the S3 bucket behind chat attachments: presigned PUT URLs
 //! that check their signature, expiry, the exact `HeadersToInclude` and the declared size;
-//! presigned GET URLs that serve the same bytes. Errors are S3-style XML, as a browser would
+//! presigned GET URLs that serve the same bytes. Chat attachments and case attached files
+//! share it. Errors are S3-style XML, as a browser would
 //! get them from S3.
 
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ use serde::Deserialize;
 
 use crate::errors::AwsError;
 use crate::sigv4::{constant_time_eq, hmac};
-use crate::state::{AttachmentState, Contact, Settings, Store};
+use crate::state::{AttachmentState, Contact, FileStatus, Settings, Store};
 
 /// File extensions Connect accepts for chat attachments and the MIME types sent for each
 /// (Amazon Connect feature specifications). Kept here, apart from the functions' own table,
@@ -58,6 +59,16 @@ const FILE_TYPES: &[(&str, &[&str])] = &[
         &["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
     ),
 ];
+
+/// Whether Connect accepts files with this name's extension (case attached files carry no
+/// content type, so only the extension is checked for them).
+pub fn is_allowed_extension(name: &str) -> bool {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    FILE_TYPES.iter().any(|(ext, _)| *ext == extension)
+}
 
 /// Refuses files whose extension Connect does not accept or whose type does not match it.
 pub fn check_file_type(name: &str, content_type: &str) -> Result<(), AwsError> {
@@ -211,7 +222,7 @@ pub async fn put_upload(
         return err.into_response();
     }
     let Some((expected_headers, declared)) = store.with(|inner| {
-        inner
+        let chat = inner
             .attachments
             .get(&id)
             .filter(|a| {
@@ -220,7 +231,14 @@ pub async fn put_upload(
                     AttachmentState::AwaitingUpload | AttachmentState::Uploaded
                 )
             })
-            .map(|a| (a.headers_to_include.clone(), a.size))
+            .map(|a| (a.headers_to_include.clone(), a.size));
+        chat.or_else(|| {
+            inner
+                .attached_files
+                .get(&id)
+                .filter(|f| f.file_status == FileStatus::Processing)
+                .map(|f| (f.headers_to_include.clone(), f.file_size_in_bytes))
+        })
     }) else {
         return s3_error(
             StatusCode::FORBIDDEN,
@@ -267,18 +285,26 @@ pub async fn put_upload(
         .into_response();
     }
     let etag = format!("\"{}\"", hex::encode(&hmac(b"etag", &bytes)[..16]));
-    let stored = store.with(|inner| match inner.attachments.get_mut(&id) {
-        Some(a)
+    let stored = store.with(|inner| {
+        if let Some(a) = inner.attachments.get_mut(&id) {
             if matches!(
                 a.state,
                 AttachmentState::AwaitingUpload | AttachmentState::Uploaded
-            ) =>
-        {
-            a.bytes = Some(bytes.to_vec());
-            a.state = AttachmentState::Uploaded;
-            true
+            ) {
+                a.bytes = Some(bytes.to_vec());
+                a.state = AttachmentState::Uploaded;
+                return true;
+            }
+            return false;
         }
-        _ => false,
+        match inner.attached_files.get_mut(&id) {
+            Some(f) if f.file_status == FileStatus::Processing => {
+                f.bytes = Some(bytes.to_vec());
+                f.uploaded = true;
+                true
+            }
+            _ => false,
+        }
     });
     if !stored {
         return s3_error(
@@ -305,7 +331,7 @@ pub async fn get_download(
         return err.into_response();
     }
     let Some((bytes, content_type, disposition)) = store.with(|inner| {
-        inner.attachments.get(&id).and_then(|a| {
+        let chat = inner.attachments.get(&id).and_then(|a| {
             Some((
                 a.bytes.clone()?,
                 a.content_type.clone(),
@@ -313,6 +339,14 @@ pub async fn get_download(
                     .get("Content-Disposition")
                     .cloned()
                     .unwrap_or_default(),
+            ))
+        });
+        chat.or_else(|| {
+            let f = inner.attached_files.get(&id)?;
+            Some((
+                f.bytes.clone()?,
+                "application/octet-stream".to_owned(),
+                format!("attachment; filename=\"{}\"", f.file_name.replace('"', "")),
             ))
         })
     }) else {
