@@ -524,10 +524,14 @@ async fn a_wrong_instance_or_credentials_is_a_misconfiguration() {
     )
     .await;
     let client = shared::connect::connect_client(&sdk);
-    let resp =
-        shared::handlers::handle_start_chat(&stack.chat_config, &client, event("start-chat.json"))
-            .await
-            .unwrap();
+    let resp = shared::handlers::handle_start_chat(
+        &stack.chat_config,
+        &client,
+        None,
+        event("start-chat.json"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         resp.status(),
         500,
@@ -544,10 +548,14 @@ async fn an_unreachable_connect_is_a_503() {
     };
     let sdk = sdk_config(&format!("http://{closed}"), "a", "b").await;
     let client = shared::connect::connect_client(&sdk);
-    let resp =
-        shared::handlers::handle_start_chat(&stack.chat_config, &client, event("start-chat.json"))
-            .await
-            .unwrap();
+    let resp = shared::handlers::handle_start_chat(
+        &stack.chat_config,
+        &client,
+        None,
+        event("start-chat.json"),
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 503);
     assert!(resp.headers().contains_key("retry-after"));
 }

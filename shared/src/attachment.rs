@@ -89,13 +89,14 @@ impl StartAttachmentRequest {
         }
         if size > config.max_attachment_bytes {
             return Err(ApiError::AttachmentTooLarge {
+                field: "AttachmentSizeInBytes",
                 max: config.max_attachment_bytes,
             });
         }
 
         let content_type = fields.str("ContentType")?.trim().to_ascii_lowercase();
         check_len("ContentType", &content_type, 1, 255)?;
-        check_type(name, &content_type, config)?;
+        check_type(("AttachmentName", name), &content_type, config)?;
 
         Ok(Self {
             attachment_name: name.to_owned(),
@@ -137,7 +138,13 @@ impl CompleteAttachmentRequest {
 
 /// The file's extension must be on Connect's list, its MIME type allowed by the deployment, and
 /// the two must agree (a `.exe` renamed `.pdf` still declares its type honestly in browsers).
-fn check_type(name: &str, content_type: &str, config: &AttachmentConfig) -> Result<(), ApiError> {
+///
+/// `name` is the file name and the request field it came from.
+pub(crate) fn check_type(
+    (name_field, name): (&str, &str),
+    content_type: &str,
+    config: &AttachmentConfig,
+) -> Result<(), ApiError> {
     let extension = name
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_ascii_lowercase())
@@ -145,7 +152,7 @@ fn check_type(name: &str, content_type: &str, config: &AttachmentConfig) -> Resu
     let Some((_, types)) = ALLOWED_EXTENSIONS.iter().find(|(ext, _)| *ext == extension) else {
         let list: Vec<&str> = ALLOWED_EXTENSIONS.iter().map(|(e, _)| *e).collect();
         return Err(ApiError::UnsupportedAttachmentType {
-            field: "AttachmentName".into(),
+            field: name_field.into(),
             message: format!(
                 "file type not supported; allowed extensions: {}",
                 list.join(", ")
@@ -170,7 +177,7 @@ fn check_type(name: &str, content_type: &str, config: &AttachmentConfig) -> Resu
     Ok(())
 }
 
-fn token_or_new(fields: &Fields<'_>) -> Result<String, ApiError> {
+pub(crate) fn token_or_new(fields: &Fields<'_>) -> Result<String, ApiError> {
     match fields.opt_str("ClientToken")? {
         Some(token) => {
             check_client_token("ClientToken", token)?;
@@ -198,6 +205,7 @@ mod tests {
                 "application/pdf".into(),
                 "text/plain".into(),
             ],
+            cases: None,
         }
     }
 

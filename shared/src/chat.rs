@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::auth::Identity;
 use crate::config::{StartChatConfig, CHAT_DURATION_RANGE};
 use crate::error::ApiError;
 use crate::fields::{check_client_token, check_len, check_no_control, Fields};
@@ -76,11 +77,13 @@ pub struct StartChatRequest {
 
 impl StartChatRequest {
     /// Validates a parsed JSON body and the `Idempotency-Key` header against the deployment's
-    /// configuration.
+    /// configuration. With authentication on, `identity` is the verified token: its attributes
+    /// win over the body's, and the persistent-chat source and related contact come only from it.
     pub fn parse(
         body: &serde_json::Map<String, Value>,
         idempotency_key: Option<&str>,
         config: &StartChatConfig,
+        identity: Option<&Identity>,
     ) -> Result<Self, ApiError> {
         let fields = Fields::root(body);
 
@@ -107,9 +110,20 @@ impl StartChatRequest {
         check_no_control(field, display_name)?;
 
         let supported_messaging_content_types = parse_supported_types(&fields)?;
-        let persistent_chat = parse_persistent_chat(&fields)?;
+        let persistent_chat = parse_persistent_chat(&fields, identity)?;
         let related_contact_id = match fields.opt_str("RelatedContactId")? {
-            None => None,
+            None => match identity.and_then(|i| i.related_contact_id.as_deref()) {
+                Some(_) if persistent_chat.is_some() => {
+                    return Err(ApiError::InvalidClaim("relatedContactId"))
+                }
+                related => related.map(str::to_owned),
+            },
+            Some(_) if identity.is_some() => {
+                return Err(ApiError::field(
+                    "RelatedContactId",
+                    "is taken from the authentication token; remove it from the body",
+                ))
+            }
             Some(id) => {
                 check_len("RelatedContactId", id, 1, 256)?;
                 check_no_control("RelatedContactId", id)?;
@@ -135,7 +149,7 @@ impl StartChatRequest {
 
         Ok(Self {
             display_name: display_name.to_owned(),
-            attributes: parse_attributes(&fields, config)?,
+            attributes: parse_attributes(&fields, config, identity)?,
             initial_message: parse_initial_message(&fields)?,
             supported_messaging_content_types,
             chat_duration_minutes,
@@ -171,36 +185,47 @@ pub fn client_token(header: Option<&str>, body: Option<&str>) -> Result<String, 
     }
 }
 
+fn is_attribute_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 127
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 fn parse_attributes(
     fields: &Fields<'_>,
     config: &StartChatConfig,
+    identity: Option<&Identity>,
 ) -> Result<BTreeMap<String, String>, ApiError> {
-    let Some(attributes) = fields.opt_object("Attributes")? else {
-        return Ok(BTreeMap::new());
-    };
     let mut out = BTreeMap::new();
-    let mut total_bytes = 0usize;
-    for (key, value) in attributes.entries() {
-        let path = attributes.path(key);
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            return Err(ApiError::field(
-                path,
-                "attribute keys may contain only letters, digits, '_' and '-'",
-            ));
+    if let Some(attributes) = fields.opt_object("Attributes")? {
+        for (key, value) in attributes.entries() {
+            let path = attributes.path(key);
+            if !is_attribute_key(key) {
+                return Err(ApiError::field(
+                    path,
+                    "attribute keys may contain only letters, digits, '_' and '-' (at most 127)",
+                ));
+            }
+            if !config.allowed_attributes.allows(key) {
+                return Err(ApiError::AttributeNotAllowed { key: path });
+            }
+            let Value::String(value) = value else {
+                return Err(ApiError::field(path, "attribute values must be strings"));
+            };
+            out.insert(key.clone(), value.clone());
         }
-        if !config.allowed_attributes.allows(key) {
-            return Err(ApiError::AttributeNotAllowed { key: path });
+    }
+    // The token's attributes are vouched for by the customer's backend: they skip the
+    // allow-list and replace body values with the same key.
+    for (key, value) in identity.map(|i| &i.attributes).into_iter().flatten() {
+        if !is_attribute_key(key) {
+            return Err(ApiError::InvalidClaim("attributes"));
         }
-        let Value::String(value) = value else {
-            return Err(ApiError::field(path, "attribute values must be strings"));
-        };
-        total_bytes += key.len() + value.len();
         out.insert(key.clone(), value.clone());
     }
+    let total_bytes: usize = out.iter().map(|(k, v)| k.len() + v.len()).sum();
     if total_bytes > MAX_ATTRIBUTES_BYTES {
         return Err(ApiError::field(
             "Attributes",
@@ -266,20 +291,44 @@ fn parse_supported_types(fields: &Fields<'_>) -> Result<Option<Vec<String>>, Api
     Ok(Some(out))
 }
 
-fn parse_persistent_chat(fields: &Fields<'_>) -> Result<Option<PersistentChat>, ApiError> {
-    let Some(persistent) = fields.opt_object("PersistentChat")? else {
+fn parse_persistent_chat(
+    fields: &Fields<'_>,
+    identity: Option<&Identity>,
+) -> Result<Option<PersistentChat>, ApiError> {
+    let persistent = fields.opt_object("PersistentChat")?;
+    if let Some(identity) = identity {
+        // Authenticated: the source contact is the token's, never the body's, so nobody can
+        // rehydrate someone else's transcript by guessing a contact id.
+        if let Some(p) = &persistent {
+            if p.opt_str("SourceContactId")?.is_some() {
+                return Err(ApiError::field(
+                    p.path("SourceContactId"),
+                    "is taken from the authentication token; remove it from the body",
+                ));
+            }
+        }
+        let Some(source) = identity.source_contact_id.as_deref() else {
+            return match persistent {
+                Some(p) => Err(ApiError::field(
+                    p.path("SourceContactId"),
+                    "persistent chat needs a sourceContactId claim in the authentication token",
+                )),
+                None => Ok(None),
+            };
+        };
+        let rehydration_type = match &persistent {
+            Some(p) => rehydration_type(p)?,
+            None => RehydrationType::EntirePastSession,
+        };
+        return Ok(Some(PersistentChat {
+            rehydration_type,
+            source_contact_id: source.to_owned(),
+        }));
+    }
+    let Some(persistent) = persistent else {
         return Ok(None);
     };
-    let rehydration_type = match persistent.str("RehydrationType")? {
-        "ENTIRE_PAST_SESSION" => RehydrationType::EntirePastSession,
-        "FROM_SEGMENT" => RehydrationType::FromSegment,
-        _ => {
-            return Err(ApiError::field(
-                persistent.path("RehydrationType"),
-                "must be ENTIRE_PAST_SESSION or FROM_SEGMENT",
-            ))
-        }
-    };
+    let rehydration_type = rehydration_type(&persistent)?;
     let source_contact_id = persistent.str("SourceContactId")?;
     let field = persistent.path("SourceContactId");
     check_len(&field, source_contact_id, 1, 256)?;
@@ -288,6 +337,17 @@ fn parse_persistent_chat(fields: &Fields<'_>) -> Result<Option<PersistentChat>, 
         rehydration_type,
         source_contact_id: source_contact_id.to_owned(),
     }))
+}
+
+fn rehydration_type(persistent: &Fields<'_>) -> Result<RehydrationType, ApiError> {
+    match persistent.str("RehydrationType")? {
+        "ENTIRE_PAST_SESSION" => Ok(RehydrationType::EntirePastSession),
+        "FROM_SEGMENT" => Ok(RehydrationType::FromSegment),
+        _ => Err(ApiError::field(
+            persistent.path("RehydrationType"),
+            "must be ENTIRE_PAST_SESSION or FROM_SEGMENT",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -306,11 +366,12 @@ mod tests {
             allowed_attributes: AttributeAllowList::parse("customerId,utm_*").unwrap(),
             chat_duration_minutes: 60,
             attachments_enabled: true,
+            auth: None,
         }
     }
 
     fn parse(body: Value) -> Result<StartChatRequest, ApiError> {
-        StartChatRequest::parse(body.as_object().unwrap(), None, &config())
+        StartChatRequest::parse(body.as_object().unwrap(), None, &config(), None)
     }
 
     fn field_of(body: Value) -> String {

@@ -155,6 +155,196 @@ pub struct StartChatConfig {
     pub chat_duration_minutes: u32,
     /// `ATTACHMENTS_ENABLED`: reported to the widget as `featurePermissions.ATTACHMENTS`.
     pub attachments_enabled: bool,
+    /// `AUTH_MODE` and the `AUTH_*` variables: customer authentication, off by default.
+    pub auth: Option<AuthConfig>,
+}
+
+/// Where start-chat's token verification keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyConfig {
+    /// `AUTH_HS256_SECRET`: the secret itself. For local runs only; the template never sets it.
+    Hs256Inline(String),
+    /// `AUTH_HS256_SECRET_ARN`: a Secrets Manager secret or an SSM SecureString parameter.
+    Hs256Secret(crate::outbound::SecretLocation),
+    /// `AUTH_JWKS_URL`: the identity provider's public keys (RS256 / ES256).
+    Jwks { url: String },
+}
+
+impl KeyConfig {
+    /// Whether keys are fetched (and so can be fetched again after a rotation).
+    pub fn is_fetched(&self) -> bool {
+        !matches!(self, Self::Hs256Inline(_))
+    }
+}
+
+/// Customer authentication settings for start-chat.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    pub keys: KeyConfig,
+    /// `AUTH_ISSUER`: the required `iss`.
+    pub issuer: String,
+    /// `AUTH_AUDIENCE`: the required `aud`.
+    pub audience: String,
+    /// Accepted `alg` values: HS256, or `AUTH_ALGORITHMS` (RS256, ES256) for a JWKS.
+    pub algorithms: Vec<jsonwebtoken::Algorithm>,
+    /// `AUTH_CLOCK_SKEW_SECONDS` (default 60, at most 300).
+    pub clock_skew: std::time::Duration,
+    /// `AUTH_MAX_TOKEN_AGE_SECONDS`: oldest `iat` accepted (default 3600).
+    pub max_token_age: std::time::Duration,
+    /// `AUTH_KEY_REFRESH_SECONDS`: least time between two key fetches (default 60).
+    pub min_refresh_interval: std::time::Duration,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys = match &self.keys {
+            KeyConfig::Hs256Inline(_) => "HS256 (inline secret)".to_owned(),
+            KeyConfig::Hs256Secret(location) => format!("HS256 ({location:?})"),
+            KeyConfig::Jwks { url } => format!("JWKS {url}"),
+        };
+        f.debug_struct("AuthConfig")
+            .field("keys", &keys)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("algorithms", &self.algorithms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthConfig {
+    /// Reads `AUTH_*`; `None` when `AUTH_MODE` is unset or `off`.
+    pub fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        use jsonwebtoken::Algorithm;
+        let mode = optional(lookup, "AUTH_MODE").unwrap_or_else(|| "off".into());
+        let seconds = |name: &'static str,
+                       default: u64,
+                       max: u64|
+         -> Result<std::time::Duration, ConfigError> {
+            match optional(lookup, name) {
+                None => Ok(std::time::Duration::from_secs(default)),
+                Some(raw) => raw
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= max)
+                    .map(std::time::Duration::from_secs)
+                    .ok_or_else(|| {
+                        invalid(
+                            name,
+                            format!("{raw:?} must be a whole number of seconds up to {max}"),
+                        )
+                    }),
+            }
+        };
+        let (keys, algorithms) = match mode.to_ascii_lowercase().as_str() {
+            "off" => return Ok(None),
+            "hs256" => {
+                let keys = match (
+                    optional(lookup, "AUTH_HS256_SECRET_ARN"),
+                    optional(lookup, "AUTH_HS256_SECRET"),
+                ) {
+                    (Some(arn), _) => KeyConfig::Hs256Secret(
+                        crate::outbound::SecretLocation::parse(&arn)
+                            .map_err(|reason| invalid("AUTH_HS256_SECRET_ARN", reason))?,
+                    ),
+                    (None, Some(secret)) => {
+                        crate::auth::hmac_keys(&secret)
+                            .map_err(|reason| invalid("AUTH_HS256_SECRET", reason))?;
+                        KeyConfig::Hs256Inline(secret)
+                    }
+                    (None, None) => return Err(ConfigError::Missing("AUTH_HS256_SECRET_ARN")),
+                };
+                (keys, vec![Algorithm::HS256])
+            }
+            "jwks" => {
+                let url = required(lookup, "AUTH_JWKS_URL")?;
+                let local =
+                    url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
+                if !url.starts_with("https://") && !local {
+                    return Err(invalid("AUTH_JWKS_URL", "must be an https:// URL"));
+                }
+                let mut algorithms = Vec::new();
+                let raw =
+                    optional(lookup, "AUTH_ALGORITHMS").unwrap_or_else(|| "RS256,ES256".into());
+                for item in split_list(&raw) {
+                    algorithms.push(match item.to_ascii_uppercase().as_str() {
+                        "RS256" => Algorithm::RS256,
+                        "ES256" => Algorithm::ES256,
+                        _ => {
+                            return Err(invalid(
+                                "AUTH_ALGORITHMS",
+                                format!("{item:?}: use RS256 and/or ES256"),
+                            ))
+                        }
+                    });
+                }
+                if algorithms.is_empty() {
+                    return Err(invalid("AUTH_ALGORITHMS", "list RS256 and/or ES256"));
+                }
+                (KeyConfig::Jwks { url }, algorithms)
+            }
+            other => {
+                return Err(invalid(
+                    "AUTH_MODE",
+                    format!("{other:?} must be off, hs256 or jwks"),
+                ))
+            }
+        };
+        Ok(Some(Self {
+            keys,
+            issuer: required(lookup, "AUTH_ISSUER")?,
+            audience: required(lookup, "AUTH_AUDIENCE")?,
+            algorithms,
+            clock_skew: seconds("AUTH_CLOCK_SKEW_SECONDS", 60, 300)?,
+            max_token_age: seconds("AUTH_MAX_TOKEN_AGE_SECONDS", 3600, 86400)?,
+            min_refresh_interval: seconds("AUTH_KEY_REFRESH_SECONDS", 60, 3600)?,
+        }))
+    }
+}
+
+/// Where case attached files go (`POST /cases/attachments/*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasesConfig {
+    /// `CONNECT_INSTANCE_ID`: the instance the files are uploaded through.
+    pub instance_id: String,
+    /// `CASES_DOMAIN_ARN`: `arn:aws:cases:REGION:ACCOUNT:domain/DOMAIN_ID`; case ARNs are
+    /// built under it from the request's CaseId, so callers cannot name another domain.
+    pub domain_arn: String,
+}
+
+impl CasesConfig {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let Some(domain_arn) = optional(lookup, "CASES_DOMAIN_ARN") else {
+            return Ok(None);
+        };
+        let parts: Vec<&str> = domain_arn.splitn(6, ':').collect();
+        let valid = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[2] == "cases"
+            && !parts[3].is_empty()
+            && parts[4].len() == 12
+            && parts[5].strip_prefix("domain/").is_some_and(|id| {
+                !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !valid {
+            return Err(invalid(
+                "CASES_DOMAIN_ARN",
+                format!(
+                    "{domain_arn:?} must look like arn:aws:cases:REGION:ACCOUNT:domain/DOMAIN_ID"
+                ),
+            ));
+        }
+        Ok(Some(Self {
+            instance_id: resource_id(lookup, "CONNECT_INSTANCE_ID", 100)?,
+            domain_arn,
+        }))
+    }
+
+    /// The ARN of case `case_id` in the configured domain.
+    pub fn case_arn(&self, case_id: &str) -> String {
+        format!("{}/case/{case_id}", self.domain_arn)
+    }
 }
 
 impl StartChatConfig {
@@ -188,6 +378,7 @@ impl StartChatConfig {
             .map_err(|reason| invalid("ALLOWED_ATTRIBUTES", reason))?,
             chat_duration_minutes,
             attachments_enabled: flag(&lookup, "ATTACHMENTS_ENABLED", true)?,
+            auth: AuthConfig::from_lookup(&lookup)?,
         })
     }
 }
@@ -202,6 +393,8 @@ pub struct AttachmentConfig {
     pub max_attachment_bytes: u64,
     /// `ALLOWED_ATTACHMENT_TYPES`: the MIME types accepted (lower case).
     pub allowed_types: Vec<String>,
+    /// `CASES_DOMAIN_ARN`: case attached files, off when unset.
+    pub cases: Option<CasesConfig>,
 }
 
 impl AttachmentConfig {
@@ -261,6 +454,7 @@ impl AttachmentConfig {
             attachments_enabled: flag(&lookup, "ATTACHMENTS_ENABLED", true)?,
             max_attachment_bytes,
             allowed_types,
+            cases: CasesConfig::from_lookup(&lookup)?,
         })
     }
 }
@@ -278,6 +472,10 @@ pub struct AwsEnv {
     pub session_token: Option<String>,
     pub connect_endpoint: Option<String>,
     pub participant_endpoint: Option<String>,
+    /// `AWS_ENDPOINT_URL_SECRETS_MANAGER`, for the HS256 secret.
+    pub secrets_manager_endpoint: Option<String>,
+    /// `AWS_ENDPOINT_URL_SSM`, for the HS256 secret.
+    pub ssm_endpoint: Option<String>,
 }
 
 impl std::fmt::Debug for AwsEnv {
@@ -322,6 +520,8 @@ impl AwsEnv {
             session_token: optional(&lookup, "AWS_SESSION_TOKEN"),
             connect_endpoint: endpoint("AWS_ENDPOINT_URL_CONNECT")?,
             participant_endpoint: endpoint("AWS_ENDPOINT_URL_CONNECTPARTICIPANT")?,
+            secrets_manager_endpoint: endpoint("AWS_ENDPOINT_URL_SECRETS_MANAGER")?,
+            ssm_endpoint: endpoint("AWS_ENDPOINT_URL_SSM")?,
         })
     }
 }

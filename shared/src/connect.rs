@@ -1,4 +1,5 @@
-//! Calls to Amazon Connect (StartChatContact, via aws-sdk-connect) and to the Participant
+//! Calls to Amazon Connect (StartChatContact and the case attached-file operations, via
+//! aws-sdk-connect) and to the Participant
 //! Service (StartAttachmentUpload / CompleteAttachmentUpload, via aws-sdk-connectparticipant),
 //! and the translation of their failures into [`ApiError`].
 //!
@@ -21,8 +22,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
 
 use crate::attachment::{CompleteAttachmentRequest, StartAttachmentRequest};
+use crate::cases::{CompleteCaseFileRequest, StartCaseFileRequest};
 use crate::chat::StartChatRequest;
-use crate::config::{AwsEnv, StartChatConfig};
+use crate::config::{AwsEnv, CasesConfig, StartChatConfig};
 use crate::error::ApiError;
 
 /// Total time one Connect operation may take, retries included: well below API Gateway's 29 s
@@ -270,6 +272,96 @@ pub async fn complete_attachment_upload(
     Ok(())
 }
 
+/// What `/cases/attachments/start` returns: the new file and where to PUT its bytes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartCaseFileResult {
+    pub file_id: String,
+    pub file_arn: String,
+    pub file_status: String,
+    pub upload_metadata: UploadMetadata,
+}
+
+/// Calls StartAttachedFileUpload for a file on a case in the configured Cases domain.
+/// `created_by` is the caller's IAM identity ARN when the route is IAM-authorized.
+pub async fn start_case_file_upload(
+    client: &aws_sdk_connect::Client,
+    cases: &CasesConfig,
+    request: &StartCaseFileRequest,
+    created_by: Option<&str>,
+) -> Result<StartCaseFileResult, ApiError> {
+    let size = i64::try_from(request.file_size_in_bytes)
+        .map_err(|_| ApiError::field("FileSizeInBytes", "is too large"))?;
+    let output = client
+        .start_attached_file_upload()
+        .instance_id(&cases.instance_id)
+        .associated_resource_arn(cases.case_arn(&request.case_id))
+        .file_name(&request.file_name)
+        .file_size_in_bytes(size)
+        .file_use_case_type(connect_types::FileUseCaseType::Attachment)
+        .client_token(&request.client_token)
+        .set_created_by(
+            created_by.map(|arn| connect_types::CreatedByInfo::AwsIdentityArn(arn.to_owned())),
+        )
+        .send()
+        .await
+        .map_err(|err| map_case_file_error("StartAttachedFileUpload", err))?;
+    let missing = |name: &str| ApiError::UpstreamFailure(format!("response without {name}"));
+    let metadata = output
+        .upload_url_metadata()
+        .ok_or_else(|| missing("UploadUrlMetadata"))?;
+    Ok(StartCaseFileResult {
+        file_id: output
+            .file_id()
+            .ok_or_else(|| missing("FileId"))?
+            .to_owned(),
+        file_arn: output.file_arn().unwrap_or_default().to_owned(),
+        file_status: output
+            .file_status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        upload_metadata: UploadMetadata {
+            url: metadata.url().ok_or_else(|| missing("Url"))?.to_owned(),
+            url_expiry: metadata.url_expiry().unwrap_or_default().to_owned(),
+            headers_to_include: metadata.headers_to_include().cloned().unwrap_or_default(),
+        },
+    })
+}
+
+/// Calls CompleteAttachedFileUpload for a file on a case in the configured Cases domain.
+pub async fn complete_case_file_upload(
+    client: &aws_sdk_connect::Client,
+    cases: &CasesConfig,
+    request: &CompleteCaseFileRequest,
+) -> Result<(), ApiError> {
+    client
+        .complete_attached_file_upload()
+        .instance_id(&cases.instance_id)
+        .associated_resource_arn(cases.case_arn(&request.case_id))
+        .file_id(&request.file_id)
+        .send()
+        .await
+        .map_err(|err| map_case_file_error("CompleteAttachedFileUpload", err))?;
+    Ok(())
+}
+
+fn map_case_file_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    map_sdk_error(operation, err, |e| match e.code() {
+        // The file id is not on this case (or the case is not in the domain): the caller's
+        // mistake, unlike a missing instance, which StartAttachedFileUpload reports.
+        Some("ResourceNotFoundException") if operation == "CompleteAttachedFileUpload" => {
+            Some(ApiError::field(
+                "FileId",
+                "no such file on this case; start the upload first",
+            ))
+        }
+        _ => None,
+    })
+}
+
 fn map_start_chat_error(
     operation: &'static str,
     err: SdkError<StartChatContactError, HttpResponse>,
@@ -354,7 +446,12 @@ where
 }
 
 fn by_code_or_status(operation: &str, e: &impl ProvideErrorMetadata, status: u16) -> ApiError {
-    let connect_api = operation == "StartChatContact";
+    // Connect API calls are signed with the function's role, so a denial is the operator's
+    // problem; the Participant Service authorizes with the customer's ConnectionToken.
+    let connect_api = matches!(
+        operation,
+        "StartChatContact" | "StartAttachedFileUpload" | "CompleteAttachedFileUpload"
+    );
     match e.code() {
         // AWS's authentication layer: the function's credentials or signing are wrong.
         Some(
@@ -366,11 +463,10 @@ fn by_code_or_status(operation: &str, e: &impl ProvideErrorMetadata, status: u16
         ) => ApiError::Misconfigured(format!(
             "{operation}: AWS rejected the function's credentials ({code})"
         )),
-        Some("AccessDeniedException") if connect_api => ApiError::Misconfigured(
-            "Connect denied StartChatContact: the function's role must allow \
-             connect:StartChatContact on the configured instance and contact flow"
-                .into(),
-        ),
+        Some("AccessDeniedException") if connect_api => ApiError::Misconfigured(format!(
+            "Connect denied {operation}: the function's role must allow connect:{operation} \
+             on the configured instance (and contact flow or Cases domain)"
+        )),
         Some("AccessDeniedException") => ApiError::AccessDenied,
         Some("ValidationException")
         | Some("InvalidRequestException")
@@ -379,7 +475,7 @@ fn by_code_or_status(operation: &str, e: &impl ProvideErrorMetadata, status: u16
         Some("ServiceQuotaExceededException") | Some("LimitExceededException") => {
             ApiError::QuotaExceeded
         }
-        Some("ConflictException") => ApiError::Conflict,
+        Some("ConflictException") | Some("ResourceConflictException") => ApiError::Conflict,
         Some("ResourceNotFoundException") => ApiError::Misconfigured(format!(
             "{operation}: Connect returned ResourceNotFoundException"
         )),
@@ -441,6 +537,8 @@ mod tests {
             session_token: None,
             connect_endpoint: None,
             participant_endpoint: Some("http://127.0.0.1:1".into()),
+            secrets_manager_endpoint: None,
+            ssm_endpoint: None,
         };
         assert_eq!(
             connect_client(&aws).config().region().map(|r| r.as_ref()),

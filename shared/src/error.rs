@@ -32,7 +32,7 @@ pub enum ApiError {
 
     /// The attachment is larger than the configured maximum.
     #[error("attachment larger than {max} bytes")]
-    AttachmentTooLarge { max: u64 },
+    AttachmentTooLarge { field: &'static str, max: u64 },
 
     /// The attachment's type is not allowed, or does not match its file name.
     #[error("{field}: {message}")]
@@ -50,6 +50,26 @@ pub enum ApiError {
     /// because `text/plain` POSTs are CORS "simple requests" that no preflight stops.
     #[error("origin not allowed")]
     OriginNotAllowed,
+
+    /// start-chat requires a customer token and this one is missing or fails a check.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(&'static str),
+
+    /// The customer token verified but one of its claims has the wrong shape.
+    #[error("invalid claim: {0}")]
+    InvalidClaim(&'static str),
+
+    /// The token verification keys could not be loaded (JWKS or secret unreachable).
+    #[error("authentication keys unavailable")]
+    AuthenticationUnavailable,
+
+    /// A case route was called without an API Gateway authorizer (IAM or JWT) in front of it.
+    #[error("case routes need an authorizer")]
+    AuthorizerRequired,
+
+    /// Case attached files are not configured (`CASES_DOMAIN_ARN` unset).
+    #[error("case attachments are disabled")]
+    CaseAttachmentsDisabled,
 
     /// The route exists but not for this method.
     #[error("method not allowed")]
@@ -116,7 +136,12 @@ impl ApiError {
             | Self::UnsupportedAttachmentType { .. }
             | Self::UpstreamRejected { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MissingConnectionToken => StatusCode::UNAUTHORIZED,
+            Self::MissingConnectionToken
+            | Self::Unauthenticated(_)
+            | Self::InvalidClaim(_)
+            | Self::AuthorizerRequired => StatusCode::UNAUTHORIZED,
+            Self::CaseAttachmentsDisabled => StatusCode::NOT_FOUND,
+            Self::AuthenticationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::AccessDenied | Self::AttachmentsDisabled | Self::OriginNotAllowed => {
                 StatusCode::FORBIDDEN
             }
@@ -142,6 +167,11 @@ impl ApiError {
             Self::AttachmentsDisabled => "AttachmentsDisabled",
             Self::MissingConnectionToken => "MissingConnectionToken",
             Self::OriginNotAllowed => "OriginNotAllowed",
+            Self::Unauthenticated(_) => "Unauthenticated",
+            Self::InvalidClaim(_) => "InvalidClaim",
+            Self::AuthenticationUnavailable => "AuthenticationUnavailable",
+            Self::AuthorizerRequired => "AuthorizerRequired",
+            Self::CaseAttachmentsDisabled => "CaseAttachmentsDisabled",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::AccessDenied => "AccessDenied",
             Self::Conflict => "Conflict",
@@ -163,8 +193,10 @@ impl ApiError {
                 Some(field)
             }
             Self::AttributeNotAllowed { key } => Some(key),
-            Self::AttachmentTooLarge { .. } => Some("AttachmentSizeInBytes"),
+            Self::AttachmentTooLarge { field, .. } => Some(field),
             Self::MissingConnectionToken => Some("X-Amz-Bearer"),
+            Self::Unauthenticated(_) => Some("Authorization"),
+            Self::InvalidClaim(claim) => Some(claim),
             _ => None,
         }
     }
@@ -181,7 +213,7 @@ impl ApiError {
             Self::AttributeNotAllowed { .. } => {
                 "this contact attribute key is not in the deployment's ALLOWED_ATTRIBUTES".into()
             }
-            Self::AttachmentTooLarge { max } => format!(
+            Self::AttachmentTooLarge { max, .. } => format!(
                 "attachments must be at most {} ({max} bytes)",
                 human_size(*max)
             ),
@@ -192,6 +224,16 @@ impl ApiError {
             Self::OriginNotAllowed => {
                 "this web page's origin is not allowed to use this API".into()
             }
+            Self::Unauthenticated(reason) => format!("authentication failed: {reason}"),
+            Self::InvalidClaim(claim) => format!("the token's {claim} claim has the wrong shape"),
+            Self::AuthenticationUnavailable => {
+                "authentication is temporarily unavailable; retry after the Retry-After delay"
+                    .into()
+            }
+            Self::AuthorizerRequired => {
+                "this route must be called through an API Gateway authorizer (IAM or JWT)".into()
+            }
+            Self::CaseAttachmentsDisabled => "case attachments are not enabled".into(),
             Self::MethodNotAllowed => "only POST (and OPTIONS for CORS) is supported".into(),
             Self::AccessDenied => {
                 "the connection token was refused; it may have expired or the chat has ended".into()
@@ -218,9 +260,80 @@ impl ApiError {
         match self {
             Self::Throttled => Some(THROTTLE_RETRY_AFTER_SECS),
             Self::QuotaExceeded => Some(QUOTA_RETRY_AFTER_SECS),
-            Self::UpstreamUnavailable(_) | Self::UpstreamTimeout => Some(THROTTLE_RETRY_AFTER_SECS),
+            Self::UpstreamUnavailable(_)
+            | Self::UpstreamTimeout
+            | Self::AuthenticationUnavailable => Some(THROTTLE_RETRY_AFTER_SECS),
             _ => None,
         }
+    }
+}
+
+impl ApiError {
+    /// One error of every kind, for documentation and the OpenAPI sync test. The match below
+    /// stops compiling when a variant is added without being listed here.
+    pub fn every_kind() -> Vec<ApiError> {
+        let all = vec![
+            Self::field("Field", "message"),
+            Self::InvalidBody(String::new()),
+            Self::PayloadTooLarge { limit: 0 },
+            Self::AttributeNotAllowed { key: String::new() },
+            Self::AttachmentTooLarge { field: "", max: 0 },
+            Self::UnsupportedAttachmentType {
+                field: String::new(),
+                message: String::new(),
+            },
+            Self::AttachmentsDisabled,
+            Self::MissingConnectionToken,
+            Self::OriginNotAllowed,
+            Self::Unauthenticated(""),
+            Self::InvalidClaim(""),
+            Self::AuthenticationUnavailable,
+            Self::AuthorizerRequired,
+            Self::CaseAttachmentsDisabled,
+            Self::MethodNotAllowed,
+            Self::AccessDenied,
+            Self::Conflict,
+            Self::UpstreamRejected {
+                upstream_code: String::new(),
+            },
+            Self::Throttled,
+            Self::QuotaExceeded,
+            Self::Misconfigured(String::new()),
+            Self::UpstreamFailure(String::new()),
+            Self::UpstreamUnavailable(String::new()),
+            Self::UpstreamTimeout,
+            Self::Internal(String::new()),
+        ];
+        for e in &all {
+            match e {
+                Self::InvalidField { .. }
+                | Self::InvalidBody(_)
+                | Self::PayloadTooLarge { .. }
+                | Self::AttributeNotAllowed { .. }
+                | Self::AttachmentTooLarge { .. }
+                | Self::UnsupportedAttachmentType { .. }
+                | Self::AttachmentsDisabled
+                | Self::MissingConnectionToken
+                | Self::OriginNotAllowed
+                | Self::Unauthenticated(_)
+                | Self::InvalidClaim(_)
+                | Self::AuthenticationUnavailable
+                | Self::AuthorizerRequired
+                | Self::CaseAttachmentsDisabled
+                | Self::MethodNotAllowed
+                | Self::AccessDenied
+                | Self::Conflict
+                | Self::UpstreamRejected { .. }
+                | Self::Throttled
+                | Self::QuotaExceeded
+                | Self::Misconfigured(_)
+                | Self::UpstreamFailure(_)
+                | Self::UpstreamUnavailable(_)
+                | Self::UpstreamTimeout
+                | Self::Internal(_) => {}
+            }
+        }
+        all
     }
 }
 
@@ -258,6 +371,7 @@ mod tests {
     #[test]
     fn sizes_read_as_megabytes() {
         let message = ApiError::AttachmentTooLarge {
+            field: "AttachmentSizeInBytes",
             max: 20 * 1024 * 1024,
         }
         .public_message();

@@ -1,9 +1,13 @@
 //! Shared code of the chat Lambdas. A request flows through: [`http`] (read the body) ->
 //! [`chat`] / [`attachment`] (validate) -> [`connect`] (call Connect) -> [`http`] (respond),
 //! orchestrated per route in [`handlers`]. [`config`] is read once at cold start and
-//! [`error`] is the one place failures become HTTP statuses and codes.
+//! [`error`] is the one place failures become HTTP statuses and codes. [`auth`] verifies
+//! start-chat's optional customer tokens, using [`outbound`] for keys and secrets; [`cases`]
+//! validates case attached files.
 
 pub mod attachment;
+pub mod auth;
+pub mod cases;
 pub mod chat;
 pub mod config;
 pub mod connect;
@@ -11,7 +15,8 @@ pub mod error;
 pub mod fields;
 pub mod handlers;
 pub mod http;
+pub mod outbound;
 pub mod telemetry;
 
-pub use config::{AttachmentConfig, AwsEnv, ConfigError, StartChatConfig};
+pub use config::{AttachmentConfig, AuthConfig, AwsEnv, CasesConfig, ConfigError, StartChatConfig};
 pub use error::ApiError;

@@ -11,10 +11,13 @@ use connect_local::{Options, Server};
 use http::HeaderMap;
 use lambda_http::{Body, Request};
 use serde_json::Value;
+use shared::auth::Authenticator;
 use shared::{connect, handlers, AttachmentConfig, AwsEnv, StartChatConfig};
 
 /// The origin the test configuration allows (and the events send).
 pub const ALLOWED_ORIGIN: &str = "https://www.example.com";
+/// The Cases domain the test configuration attaches case files in.
+pub const CASES_DOMAIN_ARN: &str = "arn:aws:cases:us-east-1:123456789012:domain/test-domain";
 /// Attribute keys the test configuration allows.
 pub const ALLOWED_ATTRIBUTES: &str = "customerId,plan,utm_*";
 
@@ -26,6 +29,8 @@ pub struct Stack {
     pub participant: aws_sdk_connectparticipant::Client,
     pub chat_config: StartChatConfig,
     pub attachment_config: AttachmentConfig,
+    /// Built from `chat_config.auth`, as start-chat's main does.
+    pub auth: Option<Authenticator>,
 }
 
 /// What a handler answered, decoded.
@@ -73,6 +78,7 @@ impl Stack {
             ),
             ("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
             ("ALLOWED_ATTRIBUTES", ALLOWED_ATTRIBUTES),
+            ("CASES_DOMAIN_ARN", CASES_DOMAIN_ARN),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -81,10 +87,15 @@ impl Stack {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
         let lookup = |k: &str| vars.get(k).cloned();
+        let chat_config = StartChatConfig::from_lookup(lookup).expect("valid test configuration");
         Self {
             connect: connect::connect_client(&aws),
             participant: connect::participant_client(&aws),
-            chat_config: StartChatConfig::from_lookup(lookup).expect("valid test configuration"),
+            auth: chat_config
+                .auth
+                .clone()
+                .map(|auth| Authenticator::new(auth, Some(aws.clone()))),
+            chat_config,
             attachment_config: AttachmentConfig::from_lookup(lookup)
                 .expect("valid test configuration"),
             aws,
@@ -94,27 +105,36 @@ impl Stack {
 
     /// Calls the start-chat handler.
     pub async fn start_chat(&self, req: Request) -> Answer {
-        let resp = handlers::handle_start_chat(&self.chat_config, &self.connect, req)
-            .await
-            .expect("handlers never return Err");
+        let resp =
+            handlers::handle_start_chat(&self.chat_config, &self.connect, self.auth.as_ref(), req)
+                .await
+                .expect("handlers never return Err");
         answer(resp)
     }
 
     /// Calls the start-attachment handler.
     pub async fn start_attachment(&self, req: Request) -> Answer {
-        let resp =
-            handlers::handle_start_attachment(&self.attachment_config, &self.participant, req)
-                .await
-                .expect("handlers never return Err");
+        let resp = handlers::handle_start_attachment(
+            &self.attachment_config,
+            &self.participant,
+            Some(&self.connect),
+            req,
+        )
+        .await
+        .expect("handlers never return Err");
         answer(resp)
     }
 
     /// Calls the complete-attachment handler.
     pub async fn complete_attachment(&self, req: Request) -> Answer {
-        let resp =
-            handlers::handle_complete_attachment(&self.attachment_config, &self.participant, req)
-                .await
-                .expect("handlers never return Err");
+        let resp = handlers::handle_complete_attachment(
+            &self.attachment_config,
+            &self.participant,
+            Some(&self.connect),
+            req,
+        )
+        .await
+        .expect("handlers never return Err");
         answer(resp)
     }
 
@@ -171,6 +191,8 @@ pub async fn sdk_config(endpoint: &str, access_key: &str, secret: &str) -> AwsEn
         session_token: None,
         connect_endpoint: Some(endpoint.into()),
         participant_endpoint: Some(endpoint.into()),
+        secrets_manager_endpoint: None,
+        ssm_endpoint: None,
     }
 }
 
@@ -237,7 +259,12 @@ impl LogCapture {
 
     /// Installs the functions' own JSON subscriber (at `level`) for the current thread.
     pub fn install(&self, level: &str) -> tracing::subscriber::DefaultGuard {
-        tracing::subscriber::set_default(shared::telemetry::subscriber(self.clone(), level))
+        let guard =
+            tracing::subscriber::set_default(shared::telemetry::subscriber(self.clone(), level));
+        // Tests on other threads without a subscriber may have cached "never" for callsites
+        // this test needs; make every callsite ask again.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 }
 

@@ -1,6 +1,7 @@
 //! start-chat Lambda: POST /chat -> Amazon Connect StartChatContact.
 
 use lambda_http::{run, service_fn, Error};
+use shared::auth::Authenticator;
 use shared::{connect, handlers, telemetry, AwsEnv, StartChatConfig};
 
 // One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
@@ -11,8 +12,12 @@ async fn main() -> Result<(), Error> {
     let config = StartChatConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     let client = connect::connect_client(&aws);
+    let auth = config
+        .auth
+        .clone()
+        .map(|auth| Authenticator::new(auth, Some(aws.clone())));
     run(service_fn(|req| {
-        handlers::handle_start_chat(&config, &client, req)
+        handlers::handle_start_chat(&config, &client, auth.as_ref(), req)
     }))
     .await
 }

@@ -1,8 +1,10 @@
-//! The three routes. Each handler reads as parse -> validate -> call Connect -> respond, and
-//! takes its configuration and SDK client as parameters. [`serve`] is the lifecycle they share:
+//! The routes: /chat, /attachments/{start,complete} and /cases/attachments/{start,complete}.
+//! Each handler reads as parse -> validate -> call Connect -> respond, and takes its
+//! configuration and SDK clients as parameters. [`serve`] is the lifecycle they share:
 //! CORS preflight, method check, mapping every [`ApiError`] to a JSON response (never an `Err`,
 //! which API Gateway would turn into a bare 5xx without CORS headers), and one log line per request.
 
+mod case_files;
 mod complete_attachment;
 mod start_attachment;
 mod start_chat;

@@ -4,20 +4,22 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 
 use super::serve;
+use crate::auth::Authenticator;
 use crate::chat::StartChatRequest;
 use crate::config::StartChatConfig;
 use crate::connect::start_chat_contact;
 use crate::error::ApiError;
 use crate::http::{header, json_object_body};
 
-/// Lambda entry point for start-chat.
+/// Lambda entry point for start-chat. `auth` is present when customer authentication is on.
 pub async fn handle_start_chat(
     config: &StartChatConfig,
     connect: &aws_sdk_connect::Client,
+    auth: Option<&Authenticator>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
     Ok(serve("POST /chat", &config.cors, req, |req| {
-        start_chat(config, connect, req)
+        start_chat(config, connect, auth, req)
     })
     .await)
 }
@@ -25,15 +27,26 @@ pub async fn handle_start_chat(
 async fn start_chat(
     config: &StartChatConfig,
     connect: &aws_sdk_connect::Client,
+    auth: Option<&Authenticator>,
     req: Request,
 ) -> Result<Value, ApiError> {
+    let identity = match auth {
+        Some(auth) => Some(auth.authenticate(header(&req, "authorization")).await?),
+        None => None,
+    };
     let body = json_object_body(&req)?;
-    let request = StartChatRequest::parse(&body, header(&req, "idempotency-key"), config)?;
+    let request = StartChatRequest::parse(
+        &body,
+        header(&req, "idempotency-key"),
+        config,
+        identity.as_ref(),
+    )?;
     let result = start_chat_contact(connect, config, &request).await?;
     tracing::info!(
         contact_id = result.contact_id,
         attributes = request.attributes.len(),
         persistent = request.persistent_chat.is_some(),
+        authenticated = identity.is_some(),
         "chat started"
     );
     Ok(json!({

@@ -1,0 +1,95 @@
+//! POST /cases/attachments/start and /cases/attachments/complete: files attached to Connect
+//! Cases (StartAttachedFileUpload / CompleteAttachedFileUpload), served by the two attachment
+//! functions. These routes are never public: API Gateway authorizes them (IAM or JWT), and the
+//! handler refuses requests that did not pass an authorizer, in case a route is wired wrongly.
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde_json::{json, Map, Value};
+
+use crate::cases::{CompleteCaseFileRequest, StartCaseFileRequest};
+use crate::config::{AttachmentConfig, CasesConfig};
+use crate::connect::{complete_case_file_upload, start_case_file_upload};
+use crate::error::ApiError;
+use crate::http::json_object_body;
+
+/// The path suffix of the start route (the stage may prefix it).
+pub const START_PATH: &str = "/cases/attachments/start";
+/// The path suffix of the complete route.
+pub const COMPLETE_PATH: &str = "/cases/attachments/complete";
+
+/// Who API Gateway's authorizer says the caller is.
+enum Caller {
+    /// IAM (SigV4) caller; its ARN is recorded as the file's creator.
+    Iam(Option<String>),
+    /// JWT authorizer.
+    Jwt,
+}
+
+/// What both case routes check first: case files configured, an authorizer passed, a JSON
+/// object body.
+fn preamble<'c>(
+    config: &'c AttachmentConfig,
+    connect: Option<&'c aws_sdk_connect::Client>,
+    req: &Request,
+) -> Result<
+    (
+        &'c CasesConfig,
+        &'c aws_sdk_connect::Client,
+        Caller,
+        Map<String, Value>,
+    ),
+    ApiError,
+> {
+    let (Some(cases), Some(connect)) = (config.cases.as_ref(), connect) else {
+        return Err(ApiError::CaseAttachmentsDisabled);
+    };
+    let caller = caller(req).ok_or(ApiError::AuthorizerRequired)?;
+    Ok((cases, connect, caller, json_object_body(req)?))
+}
+
+fn caller(req: &Request) -> Option<Caller> {
+    let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() else {
+        return None;
+    };
+    let authorizer = ctx.authorizer.as_ref()?;
+    if let Some(iam) = &authorizer.iam {
+        return Some(Caller::Iam(iam.user_arn.clone().filter(|a| !a.is_empty())));
+    }
+    authorizer.jwt.as_ref().map(|_| Caller::Jwt)
+}
+
+/// Starts the upload of a file to a case.
+pub(super) async fn start(
+    config: &AttachmentConfig,
+    connect: Option<&aws_sdk_connect::Client>,
+    req: Request,
+) -> Result<Value, ApiError> {
+    let (cases, connect, caller, body) = preamble(config, connect, &req)?;
+    let request = StartCaseFileRequest::parse(&body, config)?;
+    let created_by = match &caller {
+        Caller::Iam(arn) => arn.as_deref(),
+        Caller::Jwt => None,
+    };
+    let result = start_case_file_upload(connect, cases, &request, created_by).await?;
+    tracing::info!(
+        file_id = result.file_id,
+        size = request.file_size_in_bytes,
+        content_type = request.content_type,
+        "case file upload started"
+    );
+    serde_json::to_value(result).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Confirms the browser's upload of a case file.
+pub(super) async fn complete(
+    config: &AttachmentConfig,
+    connect: Option<&aws_sdk_connect::Client>,
+    req: Request,
+) -> Result<Value, ApiError> {
+    let (cases, connect, _, body) = preamble(config, connect, &req)?;
+    let request = CompleteCaseFileRequest::parse(&body)?;
+    complete_case_file_upload(connect, cases, &request).await?;
+    tracing::info!(file_id = request.file_id, "case file upload completed");
+    Ok(json!({ "FileId": request.file_id }))
+}
