@@ -1,0 +1,336 @@
+//! fuzz: generated bad input against every route's parsing and validation, through the real
+//! handlers (and, for the inputs that pass validation, the real SDK against connect-local).
+//! Inputs mix arbitrary JSON, valid requests with fields replaced, removed or added, raw bytes,
+//! base64 bodies, odd methods and odd headers. Every answer must be a documented status below
+//! 500 with a JSON error naming a known code and CORS headers for the allowed origin; a panic or
+//! a 5xx fails the run. Prints inputs per route and the status mix; exits non-zero on failure.
+//!
+//! `cargo run -p resilience --bin fuzz -- [--inputs 1000000] [--seed N]`
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use lambda_http::Body;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use resilience::{event, is_mapped_error, with_header, Answer, Harness, ORIGIN};
+use serde_json::{json, Map, Value};
+
+/// The routes and a valid body for each, the starting points of mutation.
+fn routes() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "start-chat",
+            json!({"ParticipantDetails": {"DisplayName": "Ana"}, "Attributes": {"customerId": "c-1"},
+                   "InitialMessage": {"ContentType": "text/plain", "Content": "hi"},
+                   "SupportedMessagingContentTypes": ["text/plain", "text/markdown"],
+                   "ChatDurationInMinutes": 60, "ClientToken": "t-1"}),
+        ),
+        (
+            "start-attachment",
+            json!({"AttachmentName": "a.pdf", "AttachmentSizeInBytes": 10, "ContentType": "application/pdf", "ClientToken": "t"}),
+        ),
+        (
+            "complete-attachment",
+            json!({"AttachmentIds": ["a-1"], "ClientToken": "t"}),
+        ),
+        (
+            "case-attachment-start",
+            json!({"CaseId": "case-1", "FileName": "a.pdf", "FileSizeInBytes": 10, "ContentType": "application/pdf"}),
+        ),
+        (
+            "case-attachment-complete",
+            json!({"CaseId": "case-1", "FileId": "f-1"}),
+        ),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
+        any::<u64>().prop_map(|n| json!(n)),
+        ".{0,40}".prop_map(Value::String),
+        prop_oneof![
+            Just("".to_owned()),
+            Just(" ".to_owned()),
+            Just("a".repeat(300)),
+            Just("x".repeat(20_000)),
+            Just("\u{0000}\u{202e}\u{feff}".to_owned()),
+            Just("../../etc/passwd".to_owned()),
+            Just("a.exe".to_owned()),
+            Just("arn:aws:cases:us-east-1:1:domain/x/case/y".to_owned()),
+            Just("text/plain".to_owned()),
+            Just("application/pdf".to_owned()),
+        ]
+        .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((".{0,12}", inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// One generated request: which route, the body bytes, and header / method choices.
+#[derive(Debug, Clone)]
+struct Input {
+    route: usize,
+    body: Vec<u8>,
+    base64: bool,
+    method: &'static str,
+    origin: Option<String>,
+    header: Option<(&'static str, String)>,
+}
+
+fn mutate(valid: Value) -> impl Strategy<Value = Value> {
+    let keys: Vec<String> = valid
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let n = keys.len().max(1);
+    (0..n, json_value(), 0..4usize, ".{0,20}").prop_map(move |(i, value, how, extra_key)| {
+        let mut body = valid.clone();
+        if let (Some(map), Some(key)) = (body.as_object_mut(), keys.get(i)) {
+            match how {
+                0 => {
+                    map.insert(key.clone(), value);
+                }
+                1 => {
+                    map.remove(key);
+                }
+                2 => {
+                    map.insert(extra_key, value);
+                }
+                _ => {
+                    if let Some(Value::Object(inner)) = map.get_mut(key) {
+                        let first = inner.keys().next().cloned().unwrap_or_default();
+                        inner.insert(first, value);
+                    } else {
+                        map.insert(key.clone(), json!([value]));
+                    }
+                }
+            }
+        }
+        body
+    })
+}
+
+fn input(route: usize, valid: Value) -> impl Strategy<Value = Input> {
+    let body = prop_oneof![
+        4 => mutate(valid.clone()).prop_map(|v| v.to_string().into_bytes()),
+        2 => json_value().prop_map(|v| v.to_string().into_bytes()),
+        1 => prop::collection::vec(any::<u8>(), 0..64),
+        1 => Just(valid.to_string().into_bytes()),
+        1 => (mutate(valid), 0..200usize).prop_map(|(v, cut)| {
+            let text = v.to_string().into_bytes();
+            text[..cut.min(text.len())].to_vec()
+        }),
+    ];
+    let origin = prop_oneof![
+        6 => Just(Some(ORIGIN.to_owned())),
+        1 => Just(None),
+        1 => Just(Some("https://evil.example".to_owned())),
+        1 => ".{0,20}".prop_map(Some),
+    ];
+    let header = prop_oneof![
+        6 => Just(None),
+        1 => ".{0,600}".prop_map(|v| Some(("idempotency-key", v))),
+        1 => ".{0,1200}".prop_map(|v| Some(("x-amz-bearer", v))),
+        1 => ".{0,40}".prop_map(|v| Some(("authorization", v))),
+        1 => ".{0,40}".prop_map(|v| Some(("content-type", v))),
+    ];
+    let method =
+        prop_oneof![8 => Just("POST"), 1 => Just("GET"), 1 => Just("OPTIONS"), 1 => Just("DELETE")];
+    (body, any::<bool>(), method, origin, header).prop_map(
+        move |(body, base64, method, origin, header)| Input {
+            route,
+            body,
+            base64,
+            method,
+            origin,
+            header,
+        },
+    )
+}
+
+fn request(name: &str, input: &Input) -> lambda_http::Request {
+    let mut req = event(name);
+    *req.body_mut() = if input.base64 {
+        Body::Binary(input.body.clone())
+    } else {
+        Body::Text(String::from_utf8_lossy(&input.body).into_owned())
+    };
+    *req.method_mut() = input.method.parse().unwrap_or(http::Method::POST);
+    req.headers_mut().remove("origin");
+    if let Some(origin) = &input.origin {
+        req = with_header(req, "origin", origin);
+    }
+    if let Some((name, value)) = &input.header {
+        req = with_header(req, name, value);
+    }
+    req
+}
+
+fn check(input: &Input, answer: &Answer) -> Result<(), String> {
+    if answer.status >= 500 {
+        return Err(format!(
+            "HTTP {} for a client's input: {}",
+            answer.status, answer.body
+        ));
+    }
+    if answer.status >= 400 {
+        let allowed_origin = input.origin.as_deref() == Some(ORIGIN);
+        let well_formed = if allowed_origin {
+            is_mapped_error(answer)
+        } else {
+            answer.body["error"]["code"].is_string()
+        };
+        if !well_formed {
+            return Err(format!(
+                "malformed error answer HTTP {}: {}",
+                answer.status, answer.body
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `cases` inputs against one route; returns the table line, the status counts and
+/// whether it failed.
+fn fuzz_route(
+    harness: &Harness,
+    i: usize,
+    name: &str,
+    valid: Value,
+    cases: u32,
+    seed: u64,
+) -> (String, std::collections::BTreeMap<u16, u64>, bool) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 200,
+        ..Config::default()
+    };
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    seed_bytes[8] = i as u8;
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    );
+    let counts = std::cell::RefCell::new(std::collections::BTreeMap::<u16, u64>::new());
+    let result = runner.run(&input(i, valid), |input| {
+        let req = request(name, &input);
+        let answer = rt.block_on(async {
+            match input.route {
+                0 => harness.start_chat(req).await,
+                1 | 3 => harness.start_attachment(req).await,
+                _ => harness.complete_attachment(req).await,
+            }
+        });
+        *counts.borrow_mut().entry(answer.status).or_default() += 1;
+        check(&input, &answer).map_err(TestCaseError::fail)
+    });
+    let counts = counts.into_inner();
+    match result {
+        Ok(()) => (
+            format!("| {name} | {cases} | 0 panics, 0 5xx, 0 malformed |"),
+            counts,
+            false,
+        ),
+        Err(e) => (format!("| {name} | {cases} | FAILED: {e} |"), counts, true),
+    }
+}
+
+fn main() -> ExitCode {
+    let mut total: u32 = 1_000_000;
+    let mut seed: u64 = 0x5eed_c0de;
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_default();
+        match (flag.as_str(), value.parse::<u64>()) {
+            ("--inputs", Ok(n)) if (1..=20_000_000).contains(&n) => total = n as u32,
+            ("--seed", Ok(n)) => seed = n,
+            _ => {
+                eprintln!("fuzz: unknown flag or bad value: {flag} {value}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    // connect-local serves on its own runtime; the handlers run on this one, input by input.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let harness = match server_rt.block_on(Harness::start(&[])) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("fuzz: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let routes = routes();
+    let per_route = total / routes.len() as u32;
+    let started = Instant::now();
+    println!(
+        "fuzz: {} inputs ({per_route} per route), seed {seed}",
+        per_route * routes.len() as u32
+    );
+    // One thread per route, each with its own runtime, so all cores are used.
+    let results: Vec<(String, std::collections::BTreeMap<u16, u64>, bool)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = routes
+                .iter()
+                .enumerate()
+                .map(|(i, (name, valid))| {
+                    let harness = &harness;
+                    scope
+                        .spawn(move || fuzz_route(harness, i, name, valid.clone(), per_route, seed))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("fuzz thread"))
+                .collect()
+        });
+    println!("| route | inputs | result |");
+    println!("|---|---:|---|");
+    let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
+    let mut failed = false;
+    for (line, counts, route_failed) in results {
+        println!("{line}");
+        failed |= route_failed;
+        for (status, n) in counts {
+            *statuses.entry(status).or_default() += n;
+        }
+    }
+    println!(
+        "statuses: {}",
+        statuses
+            .iter()
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!("wall time: {:.1} s", started.elapsed().as_secs_f64());
+    drop(harness);
+    if failed {
+        println!("fuzz: FAIL");
+        ExitCode::FAILURE
+    } else {
+        println!("fuzz: PASS");
+        ExitCode::SUCCESS
+    }
+}
