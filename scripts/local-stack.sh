@@ -2,7 +2,8 @@
 # Runs the whole product on this machine, no AWS account needed:
 #   connect-local (a local Amazon Connect, with a simulated agent) on CONNECT_LOCAL_PORT (4010),
 #   the three functions under `cargo lambda watch` on API_PORT (9000), with the same routes as
-#   the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete, and
+#   the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete,
+#   /cases/attachments/start, /cases/attachments/complete, and
 #   the reference chat page (widget/) on WIDGET_PORT (8080).
 # Prints the URLs when everything answers; Ctrl-C stops everything.
 # CONNECT_LOCAL_ARGS adds connect-local flags (e.g. "--agent off").
@@ -55,6 +56,9 @@ export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-$WIDGET_URL,http://localhost:$WIDGET_
 export ALLOWED_ATTRIBUTES="${ALLOWED_ATTRIBUTES:-customerId,plan,utm_*}"
 export CHAT_DURATION_MINUTES="${CHAT_DURATION_MINUTES:-60}"
 export ATTACHMENTS_ENABLED="${ATTACHMENTS_ENABLED:-true}"
+# Case attached files: connect-local accepts any case in this (made-up) domain. The case routes
+# answer 401 AuthorizerRequired here, as there is no API Gateway authorizer in front of watch.
+export CASES_DOMAIN_ARN="${CASES_DOMAIN_ARN:-arn:aws:cases:us-east-1:123456789012:domain/local-cases}"
 
 log "starting the functions under cargo lambda watch on $API_URL"
 # --disable-cors: CORS is answered by our own functions, as the tests check it.
@@ -89,6 +93,7 @@ Local stack ready.
     POST $API_URL/chat
     POST $API_URL/attachments/start
     POST $API_URL/attachments/complete
+    POST $API_URL/cases/attachments/{start,complete} (need an API Gateway authorizer: 401 here)
   connect-local (Connect + Participant Service endpoint): $CONNECT_URL
     contacts and transcripts: $CONNECT_URL/_local/contacts
     the simulated agent answers every message; send /attachment for a file, /end to end the chat

@@ -1,10 +1,12 @@
 # Sourced by the other scripts: installs the tools the project needs into project-local places,
 # only when they are missing, so a fresh machine needs nothing beyond Rust, Python and Node.
 #   .venv/        cargo-lambda and the AWS SAM CLI (from PyPI)
+#   .venv-schemathesis/  Schemathesis (from PyPI)
 # Versions are pinned so every machine runs the same tools.
 
 CARGO_LAMBDA_VERSION="1.9.2"
 SAM_CLI_VERSION="1.170.0"
+SCHEMATHESIS_VERSION="4.32.5"
 
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$PROJECT_ROOT/.venv"
@@ -42,6 +44,22 @@ ensure_sam() {
     "$VENV/bin/pip" install --quiet "aws-sam-cli==$SAM_CLI_VERSION"
   fi
   export SAM_CLI_TELEMETRY=0
+}
+
+# Schemathesis in a venv of its own (its pins would fight the SAM CLI's).
+ST_VENV="$PROJECT_ROOT/.venv-schemathesis"
+ensure_schemathesis() {
+  if [ ! -x "$ST_VENV/bin/python" ]; then
+    log "creating $ST_VENV"
+    python3 -m venv "$ST_VENV"
+    "$ST_VENV/bin/pip" install --quiet --upgrade pip
+  fi
+  local installed
+  installed=$("$ST_VENV/bin/pip" show schemathesis 2>/dev/null | sed -n 's/^Version: //p')
+  if [ "$installed" != "$SCHEMATHESIS_VERSION" ]; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION into .venv-schemathesis"
+    "$ST_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
 }
 
 # npm packages of the chat page (amazon-connect-chatjs, and playwright-core for its tests).

@@ -146,12 +146,12 @@ async fn every_field_rule_is_a_400_naming_the_field_and_nothing_reaches_connect(
             "ParticipantDetails.DisplayName",
         ),
         (
-            json!({"InstanceId": "33333333-3333-4333-8333-333333333333"}),
+            json!({"InstanceId": 33333333}),
             "InvalidField",
             "InstanceId",
         ),
         (
-            json!({"ContactFlowId": "44444444-4444-4444-8444-444444444444"}),
+            json!({"ContactFlowId": ""}),
             "InvalidField",
             "ContactFlowId",
         ),
@@ -606,4 +606,32 @@ async fn tokens_names_and_attribute_values_never_reach_the_logs() {
     // The upload URL's signature alone must not leak either.
     let signature = upload_url.split("Signature=").nth(1).unwrap();
     assert!(!text.contains(signature));
+}
+
+#[tokio::test]
+async fn behind_the_front_door_requests_without_the_origin_verify_header_are_refused() {
+    let stack = Stack::start_with(
+        connect_local::Options::default(),
+        &[("ORIGIN_VERIFY_SECRET", "front-door-secret-value")],
+    )
+    .await;
+    let direct = stack.start_chat(event("start-chat.json")).await;
+    assert_eq!((direct.status, direct.code()), (403, "DirectAccessDenied"));
+    let wrong = stack
+        .start_chat(with_header(
+            event("start-chat.json"),
+            "x-origin-verify",
+            "front-door-secret-valuX",
+        ))
+        .await;
+    assert_eq!(wrong.status, 403);
+    let through = stack
+        .start_chat(with_header(
+            event("start-chat.json"),
+            "x-origin-verify",
+            "front-door-secret-value",
+        ))
+        .await;
+    assert_eq!(through.status, 200, "{}", through.body);
+    assert_eq!(stack.contact_count(), 1);
 }

@@ -184,9 +184,11 @@ fn start_chat_contact_inner(
         let (initial_contact_id, continued_from) = match &persistent {
             None => (None, None),
             Some(source) => {
+                // The real error for an unknown contact is not documented; Connect reports
+                // unknown resources as ResourceNotFoundException elsewhere, so this does too.
                 let past = inner.contacts.get(source).ok_or_else(|| {
                     AwsError::new(
-                        INVALID_REQUEST,
+                        "ResourceNotFoundException",
                         format!("SourceContactId {source} does not exist"),
                     )
                 })?;
@@ -199,7 +201,7 @@ fn start_chat_contact_inner(
         if let Some(related) = &related_contact_id {
             if !inner.contacts.contains_key(related) {
                 return Err(AwsError::new(
-                    INVALID_REQUEST,
+                    "ResourceNotFoundException",
                     format!("RelatedContactId {related} does not exist"),
                 ));
             }

@@ -197,6 +197,7 @@ mod tests {
         AttachmentConfig {
             cors: CorsConfig {
                 allowed_origins: AllowedOrigins::Any,
+                origin_verify: None,
             },
             attachments_enabled: true,
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,

@@ -122,6 +122,7 @@ mod tests {
         AttachmentConfig {
             cors: CorsConfig {
                 allowed_origins: AllowedOrigins::Any,
+                origin_verify: None,
             },
             attachments_enabled: true,
             max_attachment_bytes: 20 * 1024 * 1024,

@@ -87,18 +87,20 @@ impl StartChatRequest {
     ) -> Result<Self, ApiError> {
         let fields = Fields::root(body);
 
-        // Instance and flow are the deployment's, never the caller's. Widgets that send the
-        // configured values (chat-interface always sends both) keep working.
+        // Instance and flow are the deployment's, never the caller's. Widgets send them
+        // (chat-interface always does); they are checked for shape and otherwise ignored, with
+        // a warning when they differ, which points at a widget configured for another instance.
         for (name, configured) in [
             ("InstanceId", &config.instance_id),
             ("ContactFlowId", &config.contact_flow_id),
         ] {
             if let Some(given) = fields.opt_str(name)? {
+                check_len(name, given, 1, 500)?;
                 if given != configured.as_str() {
-                    return Err(ApiError::field(
-                        name,
-                        "must be omitted or equal the deployment's configured value",
-                    ));
+                    tracing::warn!(
+                        field = name,
+                        "the widget sent a different {name} than the deployment's; it is ignored"
+                    );
                 }
             }
         }
@@ -167,7 +169,8 @@ impl StartChatRequest {
     }
 }
 
-/// Chooses the idempotency token. Header and body may both be given only if they agree.
+/// Chooses the idempotency token: the `Idempotency-Key` header wins over the body's
+/// `ClientToken` (both are checked), so a retry that sends the same header is the same request.
 pub fn client_token(header: Option<&str>, body: Option<&str>) -> Result<String, ApiError> {
     if let Some(h) = header {
         check_client_token("Idempotency-Key", h)?;
@@ -175,13 +178,9 @@ pub fn client_token(header: Option<&str>, body: Option<&str>) -> Result<String, 
     if let Some(b) = body {
         check_client_token("ClientToken", b)?;
     }
-    match (header, body) {
-        (Some(h), Some(b)) if h != b => Err(ApiError::field(
-            "ClientToken",
-            "differs from the Idempotency-Key header; send one or make them equal",
-        )),
-        (Some(token), _) | (None, Some(token)) => Ok(token.to_owned()),
-        (None, None) => Ok(uuid::Uuid::new_v4().to_string()),
+    match header.or(body) {
+        Some(token) => Ok(token.to_owned()),
+        None => Ok(uuid::Uuid::new_v4().to_string()),
     }
 }
 
@@ -360,6 +359,7 @@ mod tests {
         StartChatConfig {
             cors: CorsConfig {
                 allowed_origins: AllowedOrigins::Any,
+                origin_verify: None,
             },
             instance_id: "inst".into(),
             contact_flow_id: "flow".into(),
@@ -433,8 +433,8 @@ mod tests {
             }
             field_of(body)
         };
-        assert_eq!(with(json!({"InstanceId": "other"})), "InstanceId");
-        assert_eq!(with(json!({"ContactFlowId": "other"})), "ContactFlowId");
+        assert_eq!(with(json!({"InstanceId": 7})), "InstanceId");
+        assert_eq!(with(json!({"ContactFlowId": ""})), "ContactFlowId");
         assert_eq!(
             with(json!({"Attributes": {"plan": "x"}})),
             "Attributes.plan"
@@ -505,11 +505,11 @@ mod tests {
     }
 
     #[test]
-    fn the_idempotency_key_header_wins_only_when_consistent() {
+    fn the_idempotency_key_header_wins_over_the_body_token() {
         assert_eq!(client_token(Some("a"), None).unwrap(), "a");
         assert_eq!(client_token(None, Some("b")).unwrap(), "b");
-        assert_eq!(client_token(Some("a"), Some("a")).unwrap(), "a");
-        assert!(client_token(Some("a"), Some("b")).is_err());
+        assert_eq!(client_token(Some("a"), Some("b")).unwrap(), "a");
+        assert!(client_token(Some("a"), Some("")).is_err());
         assert_ne!(
             client_token(None, None).unwrap(),
             client_token(None, None).unwrap()

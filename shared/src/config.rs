@@ -36,10 +36,14 @@ pub enum AllowedOrigins {
     List(Vec<String>),
 }
 
-/// CORS settings shared by all three functions.
+/// Who may call the API from where: settings shared by all three functions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorsConfig {
     pub allowed_origins: AllowedOrigins,
+    /// `ORIGIN_VERIFY_SECRET`: set when the API sits behind the template's CloudFront + WAF front
+    /// door; requests must then carry it in `X-Origin-Verify`, so the firewall cannot be
+    /// bypassed through the execute-api URL.
+    pub origin_verify: Option<String>,
 }
 
 impl CorsConfig {
@@ -58,9 +62,11 @@ impl CorsConfig {
     fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         const NAME: &str = "ALLOWED_ORIGINS";
         let raw = required(lookup, NAME)?;
+        let origin_verify = optional(lookup, "ORIGIN_VERIFY_SECRET");
         if raw.trim() == "*" {
             return Ok(Self {
                 allowed_origins: AllowedOrigins::Any,
+                origin_verify,
             });
         }
         let mut origins = Vec::new();
@@ -75,6 +81,7 @@ impl CorsConfig {
         }
         Ok(Self {
             allowed_origins: AllowedOrigins::List(origins),
+            origin_verify,
         })
     }
 }
@@ -735,6 +742,7 @@ mod tests {
         assert_eq!(config.cors.allow(None), None);
         let any = CorsConfig {
             allowed_origins: AllowedOrigins::Any,
+            origin_verify: None,
         };
         assert_eq!(any.allow(Some("https://a.test")), Some("https://a.test"));
     }
@@ -767,5 +775,102 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn authentication_is_off_unless_configured_and_complete_when_on() {
+        assert_eq!(StartChatConfig::from_lookup(env(&BASE)).unwrap().auth, None);
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = BASE.to_vec();
+            pairs.extend_from_slice(extra);
+            StartChatConfig::from_lookup(env(&pairs)).map(|c| c.auth)
+        };
+        let secret = ("AUTH_HS256_SECRET", "0123456789abcdef0123456789abcdef");
+        let issuer = ("AUTH_ISSUER", "https://shop.example.com");
+        let audience = ("AUTH_AUDIENCE", "chat");
+        let auth = with(&[("AUTH_MODE", "hs256"), secret, issuer, audience])
+            .unwrap()
+            .unwrap();
+        assert_eq!(auth.algorithms, vec![jsonwebtoken::Algorithm::HS256]);
+        assert_eq!(auth.clock_skew.as_secs(), 60);
+        assert_eq!(
+            with(&[("AUTH_MODE", "hs256"), secret, audience]),
+            Err(ConfigError::Missing("AUTH_ISSUER"))
+        );
+        assert_eq!(
+            with(&[("AUTH_MODE", "hs256"), issuer, audience]),
+            Err(ConfigError::Missing("AUTH_HS256_SECRET_ARN"))
+        );
+        let short = with(&[
+            ("AUTH_MODE", "hs256"),
+            ("AUTH_HS256_SECRET", "short"),
+            issuer,
+            audience,
+        ]);
+        assert!(matches!(
+            short,
+            Err(ConfigError::Invalid {
+                name: "AUTH_HS256_SECRET",
+                ..
+            })
+        ));
+        let plain_http = with(&[
+            ("AUTH_MODE", "jwks"),
+            ("AUTH_JWKS_URL", "http://idp.example.com/jwks"),
+            issuer,
+            audience,
+        ]);
+        assert!(matches!(
+            plain_http,
+            Err(ConfigError::Invalid {
+                name: "AUTH_JWKS_URL",
+                ..
+            })
+        ));
+        let hs_in_jwks = with(&[
+            ("AUTH_MODE", "jwks"),
+            ("AUTH_JWKS_URL", "https://idp.example.com/jwks"),
+            ("AUTH_ALGORITHMS", "HS256"),
+            issuer,
+            audience,
+        ]);
+        assert!(matches!(
+            hs_in_jwks,
+            Err(ConfigError::Invalid {
+                name: "AUTH_ALGORITHMS",
+                ..
+            })
+        ));
+        assert!(matches!(
+            with(&[("AUTH_MODE", "maybe")]),
+            Err(ConfigError::Invalid {
+                name: "AUTH_MODE",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_cases_domain_must_be_a_domain_arn() {
+        let with = |arn: &'static str| {
+            let mut pairs = BASE.to_vec();
+            pairs.push(("CASES_DOMAIN_ARN", arn));
+            AttachmentConfig::from_lookup(env(&pairs)).map(|c| c.cases)
+        };
+        let cases = with("arn:aws:cases:eu-west-2:123456789012:domain/abc-123")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cases.case_arn("c-1"),
+            "arn:aws:cases:eu-west-2:123456789012:domain/abc-123/case/c-1"
+        );
+        for bad in [
+            "abc-123",
+            "arn:aws:connect:eu-west-2:123456789012:domain/abc",
+            "arn:aws:cases:eu-west-2:123456789012:domain/abc/case/x",
+        ] {
+            assert!(with(bad).is_err(), "{bad}");
+        }
+        assert_eq!(with("").unwrap(), None);
     }
 }

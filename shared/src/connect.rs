@@ -184,10 +184,19 @@ pub async fn start_chat_contact(
         );
     }
 
+    // An unknown resource is the referenced earlier contact when the request names one, and the
+    // deployment's instance or flow otherwise.
+    let referenced = if request.persistent_chat.is_some() {
+        Some("PersistentChat.SourceContactId")
+    } else if request.related_contact_id.is_some() {
+        Some("RelatedContactId")
+    } else {
+        None
+    };
     let output = call
         .send()
         .await
-        .map_err(|err| map_start_chat_error("StartChatContact", err))?;
+        .map_err(|err| map_start_chat_error("StartChatContact", err, referenced))?;
     let required = |value: Option<&str>, name: &str| {
         value
             .map(str::to_owned)
@@ -365,10 +374,14 @@ where
 fn map_start_chat_error(
     operation: &'static str,
     err: SdkError<StartChatContactError, HttpResponse>,
+    referenced_contact: Option<&'static str>,
 ) -> ApiError {
     map_sdk_error(operation, err, |e| match e {
         StartChatContactError::InvalidRequestException(_)
         | StartChatContactError::InvalidParameterException(_) => Some(rejected(e)),
+        StartChatContactError::ResourceNotFoundException(_) if referenced_contact.is_some() => {
+            referenced_contact.map(|field| ApiError::ContactNotFound { field })
+        }
         StartChatContactError::ResourceNotFoundException(_) => Some(ApiError::Misconfigured(
             "Connect returned ResourceNotFoundException for StartChatContact: check that \
              CONNECT_INSTANCE_ID and CONNECT_CONTACT_FLOW_ID name an existing instance and a \

@@ -71,6 +71,14 @@ pub enum ApiError {
     #[error("case attachments are disabled")]
     CaseAttachmentsDisabled,
 
+    /// The earlier contact a request refers to (persistent chat or related contact) does not exist.
+    #[error("contact not found: {field}")]
+    ContactNotFound { field: &'static str },
+
+    /// The request did not come through the deployment's CloudFront + WAF front door.
+    #[error("request bypassed the front door")]
+    DirectAccessDenied,
+
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -140,11 +148,12 @@ impl ApiError {
             | Self::Unauthenticated(_)
             | Self::InvalidClaim(_)
             | Self::AuthorizerRequired => StatusCode::UNAUTHORIZED,
-            Self::CaseAttachmentsDisabled => StatusCode::NOT_FOUND,
+            Self::CaseAttachmentsDisabled | Self::ContactNotFound { .. } => StatusCode::NOT_FOUND,
             Self::AuthenticationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::AccessDenied | Self::AttachmentsDisabled | Self::OriginNotAllowed => {
-                StatusCode::FORBIDDEN
-            }
+            Self::AccessDenied
+            | Self::AttachmentsDisabled
+            | Self::OriginNotAllowed
+            | Self::DirectAccessDenied => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
             Self::Throttled | Self::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
@@ -172,6 +181,8 @@ impl ApiError {
             Self::AuthenticationUnavailable => "AuthenticationUnavailable",
             Self::AuthorizerRequired => "AuthorizerRequired",
             Self::CaseAttachmentsDisabled => "CaseAttachmentsDisabled",
+            Self::ContactNotFound { .. } => "ContactNotFound",
+            Self::DirectAccessDenied => "DirectAccessDenied",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::AccessDenied => "AccessDenied",
             Self::Conflict => "Conflict",
@@ -197,6 +208,7 @@ impl ApiError {
             Self::MissingConnectionToken => Some("X-Amz-Bearer"),
             Self::Unauthenticated(_) => Some("Authorization"),
             Self::InvalidClaim(claim) => Some(claim),
+            Self::ContactNotFound { field } => Some(field),
             _ => None,
         }
     }
@@ -234,6 +246,10 @@ impl ApiError {
                 "this route must be called through an API Gateway authorizer (IAM or JWT)".into()
             }
             Self::CaseAttachmentsDisabled => "case attachments are not enabled".into(),
+            Self::ContactNotFound { .. } => {
+                "Amazon Connect does not know the earlier contact this chat refers to".into()
+            }
+            Self::DirectAccessDenied => "use the API's firewalled URL".into(),
             Self::MethodNotAllowed => "only POST (and OPTIONS for CORS) is supported".into(),
             Self::AccessDenied => {
                 "the connection token was refused; it may have expired or the chat has ended".into()
@@ -290,6 +306,8 @@ impl ApiError {
             Self::AuthenticationUnavailable,
             Self::AuthorizerRequired,
             Self::CaseAttachmentsDisabled,
+            Self::ContactNotFound { field: "" },
+            Self::DirectAccessDenied,
             Self::MethodNotAllowed,
             Self::AccessDenied,
             Self::Conflict,
@@ -320,6 +338,8 @@ impl ApiError {
                 | Self::AuthenticationUnavailable
                 | Self::AuthorizerRequired
                 | Self::CaseAttachmentsDisabled
+                | Self::ContactNotFound { .. }
+                | Self::DirectAccessDenied
                 | Self::MethodNotAllowed
                 | Self::AccessDenied
                 | Self::Conflict

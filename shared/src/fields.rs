@@ -53,9 +53,18 @@ impl<'a> Fields<'a> {
     pub fn opt_u64(&self, name: &str) -> Result<Option<u64>, ApiError> {
         match self.value(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| {
-                ApiError::field(self.path(name), "must be a non-negative whole number")
-            }),
+            // JSON has one number type: `60.0` is the whole number 60, as JSON Schema says.
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9.0e15)
+                        .map(|f| f as u64)
+                })
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::field(self.path(name), "must be a non-negative whole number")
+                }),
             Some(_) => Err(ApiError::field(self.path(name), "must be a number")),
         }
     }

@@ -14,7 +14,8 @@ use crate::error::ApiError;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Request headers the browser may send (answered in CORS preflights).
-pub const ALLOWED_REQUEST_HEADERS: &str = "content-type, idempotency-key, x-amz-bearer";
+pub const ALLOWED_REQUEST_HEADERS: &str =
+    "authorization, content-type, idempotency-key, x-amz-bearer";
 /// Response headers a browser script may read.
 const EXPOSED_RESPONSE_HEADERS: &str = "retry-after, x-request-id";
 /// How long a browser may cache a preflight answer, in seconds.

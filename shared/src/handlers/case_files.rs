@@ -26,26 +26,31 @@ enum Caller {
     Jwt,
 }
 
+/// What both case routes have checked before calling Connect.
+struct Checked<'c> {
+    cases: &'c CasesConfig,
+    connect: &'c aws_sdk_connect::Client,
+    caller: Caller,
+    body: Map<String, Value>,
+}
+
 /// What both case routes check first: case files configured, an authorizer passed, a JSON
 /// object body.
 fn preamble<'c>(
     config: &'c AttachmentConfig,
     connect: Option<&'c aws_sdk_connect::Client>,
     req: &Request,
-) -> Result<
-    (
-        &'c CasesConfig,
-        &'c aws_sdk_connect::Client,
-        Caller,
-        Map<String, Value>,
-    ),
-    ApiError,
-> {
+) -> Result<Checked<'c>, ApiError> {
     let (Some(cases), Some(connect)) = (config.cases.as_ref(), connect) else {
         return Err(ApiError::CaseAttachmentsDisabled);
     };
     let caller = caller(req).ok_or(ApiError::AuthorizerRequired)?;
-    Ok((cases, connect, caller, json_object_body(req)?))
+    Ok(Checked {
+        cases,
+        connect,
+        caller,
+        body: json_object_body(req)?,
+    })
 }
 
 fn caller(req: &Request) -> Option<Caller> {
@@ -65,13 +70,14 @@ pub(super) async fn start(
     connect: Option<&aws_sdk_connect::Client>,
     req: Request,
 ) -> Result<Value, ApiError> {
-    let (cases, connect, caller, body) = preamble(config, connect, &req)?;
-    let request = StartCaseFileRequest::parse(&body, config)?;
-    let created_by = match &caller {
+    let checked = preamble(config, connect, &req)?;
+    let request = StartCaseFileRequest::parse(&checked.body, config)?;
+    let created_by = match &checked.caller {
         Caller::Iam(arn) => arn.as_deref(),
         Caller::Jwt => None,
     };
-    let result = start_case_file_upload(connect, cases, &request, created_by).await?;
+    let result =
+        start_case_file_upload(checked.connect, checked.cases, &request, created_by).await?;
     tracing::info!(
         file_id = result.file_id,
         size = request.file_size_in_bytes,
@@ -87,9 +93,9 @@ pub(super) async fn complete(
     connect: Option<&aws_sdk_connect::Client>,
     req: Request,
 ) -> Result<Value, ApiError> {
-    let (cases, connect, _, body) = preamble(config, connect, &req)?;
-    let request = CompleteCaseFileRequest::parse(&body)?;
-    complete_case_file_upload(connect, cases, &request).await?;
+    let checked = preamble(config, connect, &req)?;
+    let request = CompleteCaseFileRequest::parse(&checked.body)?;
+    complete_case_file_upload(checked.connect, checked.cases, &request).await?;
     tracing::info!(file_id = request.file_id, "case file upload completed");
     Ok(json!({ "FileId": request.file_id }))
 }

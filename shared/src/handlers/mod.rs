@@ -49,7 +49,9 @@ where
     let allowed_origin = cors
         .allow(origin)
         .and_then(|o| HeaderValue::from_str(o).ok());
-    let refusal = if origin.is_some() && allowed_origin.is_none() {
+    let refusal = if !through_front_door(cors, &req) {
+        Some(ApiError::DirectAccessDenied)
+    } else if origin.is_some() && allowed_origin.is_none() {
         Some(ApiError::OriginNotAllowed)
     } else if method != Method::POST && method != Method::OPTIONS {
         Some(ApiError::MethodNotAllowed)
@@ -58,6 +60,10 @@ where
     };
 
     let (mut response, outcome) = match refusal {
+        Some(ApiError::DirectAccessDenied) => (
+            error_response(&ApiError::DirectAccessDenied, request_id.as_deref()),
+            "DirectAccessDenied",
+        ),
         _ if method == Method::OPTIONS => (preflight_response(), "preflight"),
         Some(err) => (error_response(&err, request_id.as_deref()), err.code()),
         None => match handler(req).await {
@@ -84,6 +90,23 @@ where
         "request finished"
     );
     response
+}
+
+/// With `ORIGIN_VERIFY_SECRET` set, whether the request carries it (compared in constant time).
+fn through_front_door(cors: &CorsConfig, req: &Request) -> bool {
+    let Some(secret) = cors.origin_verify.as_deref() else {
+        return true;
+    };
+    let sent = header(req, "x-origin-verify")
+        .unwrap_or_default()
+        .as_bytes();
+    let expected = secret.as_bytes();
+    sent.len() == expected.len()
+        && sent
+            .iter()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
 }
 
 /// API Gateway's request id, else the Lambda invocation id.

@@ -35,12 +35,12 @@ async fn start_chat(
         None => None,
     };
     let body = json_object_body(&req)?;
-    let request = StartChatRequest::parse(
-        &body,
-        header(&req, "idempotency-key"),
-        config,
-        identity.as_ref(),
-    )?;
+    // A present but empty Idempotency-Key is a client mistake, not an absent one.
+    let idempotency_key = req
+        .headers()
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::trim).unwrap_or_default());
+    let request = StartChatRequest::parse(&body, idempotency_key, config, identity.as_ref())?;
     let result = start_chat_contact(connect, config, &request).await?;
     tracing::info!(
         contact_id = result.contact_id,
