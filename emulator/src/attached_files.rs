@@ -47,18 +47,15 @@ pub async fn start_attached_file_upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let call = Call {
+        operation: "StartAttachedFileUpload",
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
     respond((|| {
-        sigv4::verify(
-            &store.settings.credentials,
-            "connect",
-            &method,
-            &uri,
-            &headers,
-            &body,
-        )?;
-        take_fault(&store, "StartAttachedFileUpload")?;
-        check_instance(&store, &instance_id)?;
-        let resource = resource_arn(&query)?;
+        let resource = call.admit(&store, &instance_id, &query)?;
         let input = Input::parse(&body, INVALID_REQUEST)?;
         start(&store, &instance_id, &resource, &input)
     })())
@@ -203,18 +200,15 @@ pub async fn complete_attached_file_upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let call = Call {
+        operation: "CompleteAttachedFileUpload",
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
     respond((|| {
-        sigv4::verify(
-            &store.settings.credentials,
-            "connect",
-            &method,
-            &uri,
-            &headers,
-            &body,
-        )?;
-        take_fault(&store, "CompleteAttachedFileUpload")?;
-        check_instance(&store, &instance_id)?;
-        let resource = resource_arn(&query)?;
+        let resource = call.admit(&store, &instance_id, &query)?;
         let reject = store.settings.reject_attachments_matching.clone();
         store.with(|inner| {
             let file = find(&mut inner.attached_files, &file_id, &resource)?;
@@ -252,18 +246,15 @@ pub async fn get_attached_file(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let call = Call {
+        operation: "GetAttachedFile",
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
     respond((|| {
-        sigv4::verify(
-            &store.settings.credentials,
-            "connect",
-            &method,
-            &uri,
-            &headers,
-            &body,
-        )?;
-        take_fault(&store, "GetAttachedFile")?;
-        check_instance(&store, &instance_id)?;
-        let resource = resource_arn(&query)?;
+        let resource = call.admit(&store, &instance_id, &query)?;
         let ttl = match query.get("urlExpiryInSeconds") {
             None => None,
             Some(raw) => Some(
@@ -306,21 +297,43 @@ fn respond(result: Result<Value, AwsError>) -> Response {
     }
 }
 
-fn take_fault(store: &Store, operation: &str) -> Result<(), AwsError> {
-    match store.take_fault(operation) {
-        Some(error) => Err(AwsError::new(error, "Injected fault")),
-        None => Ok(()),
-    }
+/// One signed call to an attached-file operation.
+struct Call<'r> {
+    operation: &'static str,
+    method: &'r Method,
+    uri: &'r Uri,
+    headers: &'r HeaderMap,
+    body: &'r [u8],
 }
 
-fn check_instance(store: &Store, instance_id: &str) -> Result<(), AwsError> {
-    if instance_id != store.settings.instance_id {
-        return Err(AwsError::new(
-            "ResourceNotFoundException",
-            format!("Instance not found: {instance_id}"),
-        ));
+impl Call<'_> {
+    /// The steps the three operations share: verify the signature, consume an armed fault,
+    /// check the instance, and read the `associatedResourceArn`, which is returned.
+    fn admit(
+        &self,
+        store: &Store,
+        instance_id: &str,
+        query: &HashMap<String, String>,
+    ) -> Result<String, AwsError> {
+        sigv4::verify(
+            &store.settings.credentials,
+            "connect",
+            self.method,
+            self.uri,
+            self.headers,
+            self.body,
+        )?;
+        if let Some(error) = store.take_fault(self.operation) {
+            return Err(AwsError::new(error, "Injected fault"));
+        }
+        if instance_id != store.settings.instance_id {
+            return Err(AwsError::new(
+                "ResourceNotFoundException",
+                format!("Instance not found: {instance_id}"),
+            ));
+        }
+        resource_arn(query)
     }
-    Ok(())
 }
 
 /// The required `associatedResourceArn` query member, which must be a valid ARN.

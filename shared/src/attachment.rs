@@ -68,41 +68,66 @@ impl StartAttachmentRequest {
     ) -> Result<Self, ApiError> {
         let fields = Fields::root(body);
 
-        let name = fields.str("AttachmentName")?;
-        check_len("AttachmentName", name, 1, 256)?;
-        check_no_control("AttachmentName", name)?;
+        let file = FileFields::parse(&fields, "AttachmentName", "AttachmentSizeInBytes", config)?;
+        Ok(Self {
+            attachment_name: file.name,
+            attachment_size_in_bytes: file.size,
+            content_type: file.content_type,
+            client_token: token_or_new(&fields)?,
+        })
+    }
+}
+
+/// A file's name, size and type, checked by the rules chat attachments and case files share.
+pub(crate) struct FileFields {
+    pub name: String,
+    pub size: u64,
+    /// Lower-cased MIME type.
+    pub content_type: String,
+}
+
+impl FileFields {
+    /// Reads the name and size from the fields named `name_field` and `size_field`, and
+    /// `ContentType`, and checks them against the deployment's attachment rules.
+    pub fn parse(
+        fields: &Fields<'_>,
+        name_field: &'static str,
+        size_field: &'static str,
+        config: &AttachmentConfig,
+    ) -> Result<Self, ApiError> {
+        let name = fields.str(name_field)?;
+        check_len(name_field, name, 1, 256)?;
+        check_no_control(name_field, name)?;
         if name.contains(['/', '\\']) {
             return Err(ApiError::field(
-                "AttachmentName",
+                name_field,
                 "must be a file name, without '/' or '\\'",
             ));
         }
 
         let size = fields
-            .opt_u64("AttachmentSizeInBytes")?
-            .ok_or_else(|| ApiError::field("AttachmentSizeInBytes", "is required"))?;
+            .opt_u64(size_field)?
+            .ok_or_else(|| ApiError::field(size_field, "is required"))?;
         if size == 0 {
             return Err(ApiError::field(
-                "AttachmentSizeInBytes",
+                size_field,
                 "must be at least 1 byte (empty files cannot be attached)",
             ));
         }
         if size > config.max_attachment_bytes {
             return Err(ApiError::AttachmentTooLarge {
-                field: "AttachmentSizeInBytes",
+                field: size_field,
                 max: config.max_attachment_bytes,
             });
         }
 
         let content_type = fields.str("ContentType")?.trim().to_ascii_lowercase();
         check_len("ContentType", &content_type, 1, 255)?;
-        check_type(("AttachmentName", name), &content_type, config)?;
-
+        check_type((name_field, name), &content_type, config)?;
         Ok(Self {
-            attachment_name: name.to_owned(),
-            attachment_size_in_bytes: size,
+            name: name.to_owned(),
+            size,
             content_type,
-            client_token: token_or_new(&fields)?,
         })
     }
 }
@@ -140,7 +165,7 @@ impl CompleteAttachmentRequest {
 /// the two must agree (a `.exe` renamed `.pdf` still declares its type honestly in browsers).
 ///
 /// `name` is the file name and the request field it came from.
-pub(crate) fn check_type(
+fn check_type(
     (name_field, name): (&str, &str),
     content_type: &str,
     config: &AttachmentConfig,

@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::attachment::{check_type, token_or_new};
+use crate::attachment::{token_or_new, FileFields};
 use crate::config::AttachmentConfig;
 use crate::error::ApiError;
-use crate::fields::{check_len, check_no_control, Fields};
+use crate::fields::{check_len, Fields};
 
 /// A validated StartAttachedFileUpload request for a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,41 +25,12 @@ impl StartCaseFileRequest {
         let fields = Fields::root(body);
         let case_id = case_id(&fields)?;
 
-        let name = fields.str("FileName")?;
-        check_len("FileName", name, 1, 256)?;
-        check_no_control("FileName", name)?;
-        if name.contains(['/', '\\']) {
-            return Err(ApiError::field(
-                "FileName",
-                "must be a file name, without '/' or '\\'",
-            ));
-        }
-
-        let size = fields
-            .opt_u64("FileSizeInBytes")?
-            .ok_or_else(|| ApiError::field("FileSizeInBytes", "is required"))?;
-        if size == 0 {
-            return Err(ApiError::field(
-                "FileSizeInBytes",
-                "must be at least 1 byte (empty files cannot be attached)",
-            ));
-        }
-        if size > config.max_attachment_bytes {
-            return Err(ApiError::AttachmentTooLarge {
-                field: "FileSizeInBytes",
-                max: config.max_attachment_bytes,
-            });
-        }
-
-        let content_type = fields.str("ContentType")?.trim().to_ascii_lowercase();
-        check_len("ContentType", &content_type, 1, 255)?;
-        check_type(("FileName", name), &content_type, config)?;
-
+        let file = FileFields::parse(&fields, "FileName", "FileSizeInBytes", config)?;
         Ok(Self {
             case_id,
-            file_name: name.to_owned(),
-            file_size_in_bytes: size,
-            content_type,
+            file_name: file.name,
+            file_size_in_bytes: file.size,
+            content_type: file.content_type,
             client_token: token_or_new(&fields)?,
         })
     }
