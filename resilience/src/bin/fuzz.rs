@@ -203,9 +203,10 @@ fn check(input: &Input, answer: &Answer) -> Result<(), String> {
 }
 
 /// Runs `cases` inputs against one route; returns the table line, the status counts and
-/// whether it failed.
+/// whether it failed. Each route has its own runtime, connect-local and SDK clients: pooled
+/// connections belong to the runtime that opened them, so sharing clients across runtimes
+/// would hand one thread connections that die with another thread's runtime.
 fn fuzz_route(
-    harness: &Harness,
     i: usize,
     name: &str,
     valid: Value,
@@ -216,6 +217,16 @@ fn fuzz_route(
         .enable_all()
         .build()
         .expect("runtime");
+    let harness = match rt.block_on(Harness::start(&[])) {
+        Ok(h) => h,
+        Err(e) => {
+            return (
+                format!("| {name} | 0 | could not start: {e} |"),
+                Default::default(),
+                true,
+            )
+        }
+    };
     let config = Config {
         cases,
         failure_persistence: None,
@@ -268,19 +279,6 @@ fn main() -> ExitCode {
             }
         }
     }
-    // connect-local serves on its own runtime; the handlers run on this one, input by input.
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let harness = match server_rt.block_on(Harness::start(&[])) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("fuzz: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let routes = routes();
     let per_route = total / routes.len() as u32;
     let started = Instant::now();
@@ -295,9 +293,7 @@ fn main() -> ExitCode {
                 .iter()
                 .enumerate()
                 .map(|(i, (name, valid))| {
-                    let harness = &harness;
-                    scope
-                        .spawn(move || fuzz_route(harness, i, name, valid.clone(), per_route, seed))
+                    scope.spawn(move || fuzz_route(i, name, valid.clone(), per_route, seed))
                 })
                 .collect();
             handles
@@ -325,7 +321,6 @@ fn main() -> ExitCode {
             .join(", ")
     );
     println!("wall time: {:.1} s", started.elapsed().as_secs_f64());
-    drop(harness);
     if failed {
         println!("fuzz: FAIL");
         ExitCode::FAILURE
