@@ -284,7 +284,7 @@ async fn persistent_chat_continues_a_past_contact() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&err), "InvalidRequestException");
+    assert_eq!(code(&err), "ResourceNotFoundException");
 }
 
 #[tokio::test]

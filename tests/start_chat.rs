@@ -410,7 +410,7 @@ async fn the_same_idempotency_key_never_creates_a_second_chat() {
     assert_eq!(id(&first), id(&second));
     assert_eq!(stack.contact_count(), 1);
 
-    // The body's ClientToken works the same way, and agrees with the header when both are sent.
+    // The body's ClientToken works the same way; when both are sent, the header wins.
     let body = json!({"ParticipantDetails": {"DisplayName": "Ana"}, "ClientToken": "body-token-1"})
         .to_string();
     let a = stack
@@ -420,16 +420,24 @@ async fn the_same_idempotency_key_never_creates_a_second_chat() {
         .start_chat(with_body(event("start-chat.json"), &body))
         .await;
     assert_eq!(id(&a), id(&b));
-    let conflicting = stack
+    let header_wins = stack
         .start_chat(with_header(
             with_body(event("start-chat.json"), &body),
             "idempotency-key",
-            "other",
+            "7d3f6c1e-5b2a-4c8e-9f10-2a4b6c8d0e1f",
+        ))
+        .await;
+    assert_eq!(id(&header_wins), id(&first), "the header's token decided");
+    let empty_key = stack
+        .start_chat(with_header(
+            with_body(event("start-chat.json"), &body),
+            "idempotency-key",
+            " ",
         ))
         .await;
     assert_eq!(
-        (conflicting.status, conflicting.field()),
-        (400, "ClientToken")
+        (empty_key.status, empty_key.field()),
+        (400, "Idempotency-Key")
     );
 
     // Without a token, every request is a new chat.
