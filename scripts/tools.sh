@@ -55,7 +55,8 @@ ensure_schemathesis() {
     "$ST_VENV/bin/pip" install --quiet --upgrade pip
   fi
   local installed
-  installed=$("$ST_VENV/bin/pip" show schemathesis 2>/dev/null | sed -n 's/^Version: //p')
+  # `|| true`: pip show fails while the package is missing, which pipefail would make fatal.
+  installed=$("$ST_VENV/bin/pip" show schemathesis 2>/dev/null | sed -n 's/^Version: //p' || true)
   if [ "$installed" != "$SCHEMATHESIS_VERSION" ]; then
     log "installing schemathesis $SCHEMATHESIS_VERSION into .venv-schemathesis"
     "$ST_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
