@@ -200,9 +200,7 @@ impl Store {
             Some(error)
         })
     }
-}
 
-impl Store {
     /// Rolls the dice for a request to `operation` against the first chaos rule covering it.
     /// Returns what to do to the request (and the latency to add), counting it.
     pub fn draw_chaos(&self, operation: &str) -> Option<(ChaosKind, u64)> {

@@ -5,6 +5,7 @@
 //! into an [`Identity`]: contact attributes and the persistent-chat source contact.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
@@ -13,8 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::config::AwsEnv;
-use crate::config::{AuthConfig, KeyConfig};
+use crate::config::{AuthConfig, AwsEnv, KeyConfig};
 use crate::error::ApiError;
 use crate::outbound;
 
@@ -50,9 +50,13 @@ struct Claims {
     related_contact_id: Option<Value>,
 }
 
-/// Verification keys and where they come from, cached.
+/// Verification keys with their key ids (`kid`), if any.
+pub type Keys = Vec<(Option<String>, DecodingKey)>;
+
+/// The cached verification keys and when they were last fetched or tried.
 struct KeyCache {
-    keys: Vec<(Option<String>, DecodingKey)>,
+    /// Shared with requests in flight, so a request never copies the keys.
+    keys: Arc<Keys>,
     fetched_at: Option<Instant>,
     last_attempt: Option<Instant>,
 }
@@ -72,7 +76,7 @@ impl Authenticator {
             config,
             aws,
             cache: Mutex::new(KeyCache {
-                keys: Vec::new(),
+                keys: Arc::default(),
                 fetched_at: None,
                 last_attempt: None,
             }),
@@ -214,7 +218,7 @@ impl Authenticator {
 
     /// The verification keys, fetched when missing or stale, or when `force` asks for a
     /// refresh after a miss. Fetches are rate-limited; a failed fetch keeps the old keys.
-    async fn keys(&self, force: bool) -> Result<Vec<(Option<String>, DecodingKey)>, ApiError> {
+    async fn keys(&self, force: bool) -> Result<Arc<Keys>, ApiError> {
         let mut cache = self.cache.lock().await;
         let ttl = match &self.config.keys {
             KeyConfig::Hs256Inline(_) => None,
@@ -227,12 +231,11 @@ impl Authenticator {
         let may_fetch = cache
             .last_attempt
             .is_none_or(|at| at.elapsed() >= self.config.min_refresh_interval);
-        if (stale || force) && (may_fetch || cache.keys.is_empty() && cache.last_attempt.is_none())
-        {
+        if (stale || force) && may_fetch {
             cache.last_attempt = Some(Instant::now());
             match self.fetch().await {
                 Ok(keys) => {
-                    cache.keys = keys;
+                    cache.keys = Arc::new(keys);
                     cache.fetched_at = Some(Instant::now());
                 }
                 Err(reason) => {
@@ -243,10 +246,10 @@ impl Authenticator {
         if cache.keys.is_empty() {
             return Err(ApiError::AuthenticationUnavailable);
         }
-        Ok(cache.keys.clone())
+        Ok(Arc::clone(&cache.keys))
     }
 
-    async fn fetch(&self) -> Result<Vec<(Option<String>, DecodingKey)>, String> {
+    async fn fetch(&self) -> Result<Keys, String> {
         match &self.config.keys {
             KeyConfig::Hs256Inline(secret) => hmac_keys(secret),
             KeyConfig::Hs256Secret(location) => {
@@ -271,7 +274,7 @@ impl Authenticator {
 
 /// HS256 keys from a secret value: one secret, or several (one per line, or the string values
 /// of a JSON object such as `{"current": "…", "previous": "…"}`) so a rotation can overlap.
-pub fn hmac_keys(value: &str) -> Result<Vec<(Option<String>, DecodingKey)>, String> {
+pub fn hmac_keys(value: &str) -> Result<Keys, String> {
     let secrets: Vec<String> = match serde_json::from_str::<HashMap<String, String>>(value) {
         Ok(map) => map.into_values().collect(),
         Err(_) => value
@@ -296,10 +299,7 @@ pub fn hmac_keys(value: &str) -> Result<Vec<(Option<String>, DecodingKey)>, Stri
 }
 
 /// Signature keys of the accepted algorithms from a JWKS document.
-fn jwks_keys(
-    document: Value,
-    algorithms: &[Algorithm],
-) -> Result<Vec<(Option<String>, DecodingKey)>, String> {
+fn jwks_keys(document: Value, algorithms: &[Algorithm]) -> Result<Keys, String> {
     let set: JwkSet =
         serde_json::from_value(document).map_err(|e| format!("not a JWKS document: {e}"))?;
     let keys: Vec<_> = set
