@@ -14,7 +14,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use resilience::{event, is_mapped_error, with_body, with_header, Answer, Harness};
+use integration_tests::{event, with_body, with_header, Answer, Stack};
+use resilience::is_mapped_error;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
@@ -116,6 +117,14 @@ impl Outcome {
     }
 }
 
+/// connect-local without its simulated agent: nothing but the calls under test.
+fn no_agent() -> connect_local::Options {
+    connect_local::Options {
+        agent: false,
+        ..connect_local::Options::default()
+    }
+}
+
 fn retryable(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
@@ -154,11 +163,11 @@ fn chat_ok(answer: &Answer) -> bool {
 }
 
 /// One logical start-chat: returns the contact ids its successful answers named.
-async fn start_chat(h: &Harness, key: &str, outcome: &mut Outcome) -> Option<Answer> {
+async fn start_chat(h: &Stack, key: &str, outcome: &mut Outcome) -> Option<Answer> {
     let body = json!({"ParticipantDetails": {"DisplayName": "Fault Test"}, "Attributes": {"customerId": key}});
     with_retries(outcome, "start-chat", chat_ok, || {
         h.start_chat(with_header(
-            with_body(event("start-chat"), &body.to_string()),
+            with_body(event("start-chat.json"), &body.to_string()),
             "idempotency-key",
             key,
         ))
@@ -167,7 +176,7 @@ async fn start_chat(h: &Harness, key: &str, outcome: &mut Outcome) -> Option<Ans
 }
 
 /// A whole attachment flow; returns the attachment id when the client saw it completed.
-async fn attachment_flow(h: &Harness, n: usize, outcome: &mut Outcome) -> Result<String, String> {
+async fn attachment_flow(h: &Stack, n: usize, outcome: &mut Outcome) -> Result<String, String> {
     let key = format!("flow-{n}-{}", uuid::Uuid::new_v4());
     let chat = start_chat(h, &key, outcome)
         .await
@@ -211,7 +220,7 @@ async fn attachment_flow(h: &Harness, n: usize, outcome: &mut Outcome) -> Result
         |a| a.body["AttachmentId"].is_string(),
         || {
             h.start_attachment(with_header(
-                with_body(event("start-attachment"), &start_body.to_string()),
+                with_body(event("start-attachment.json"), &start_body.to_string()),
                 "x-amz-bearer",
                 &token,
             ))
@@ -249,7 +258,10 @@ async fn attachment_flow(h: &Harness, n: usize, outcome: &mut Outcome) -> Result
         |a| a.body.is_object(),
         || {
             h.complete_attachment(with_header(
-                with_body(event("complete-attachment"), &complete_body.to_string()),
+                with_body(
+                    event("complete-attachment.json"),
+                    &complete_body.to_string(),
+                ),
                 "x-amz-bearer",
                 &token,
             ))
@@ -269,13 +281,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let harness = match Harness::start(&[]).await {
-        Ok(h) => Arc::new(h),
-        Err(e) => {
-            eprintln!("fault-test: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let harness = Arc::new(Stack::start_with(no_agent(), &[]).await);
     let rule = json!({"rate": args.rate, "kinds": ["throttle", "serverError", "latency", "drop"], "latencyMs": 300});
     let armed = reqwest::Client::new()
         .post(format!("{}/_local/chaos", harness.server.base_url))
