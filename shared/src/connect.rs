@@ -11,13 +11,18 @@ use std::time::Duration;
 
 use aws_sdk_connect::config::retry::RetryConfig;
 use aws_sdk_connect::config::timeout::TimeoutConfig;
-use aws_sdk_connect::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_connect::config::{
+    BehaviorVersion, Credentials, IdentityCache, Region, StalledStreamProtectionConfig,
+};
 use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_connect::operation::start_chat_contact::StartChatContactError;
 use aws_sdk_connect::operation::RequestId;
 use aws_sdk_connect::types as connect_types;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_http_client::Connector;
+use aws_smithy_runtime_api::client::http::{
+    http_client_fn, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde::Serialize;
 
@@ -35,9 +40,12 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
 /// Attempts per operation, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
 
+/// Time to open a connection to Connect, per attempt.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
 fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(2))
+        .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .operation_timeout(OPERATION_TIMEOUT)
         .build()
@@ -60,10 +68,17 @@ const AMAZON_TRUST_SERVICES_ROOTS: [&[u8]; 5] = [
     include_bytes!("../certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem"),
 ];
 
-/// The HTTPS client both SDK clients use. AWS endpoints are verified against the Amazon Trust
-/// Services roots compiled in, rather than the SDK default of reading the system store (every
-/// file under /etc/ssl/certs) at each cold start. A custom `https://` endpoint override (a proxy
-/// or private CA) gets the system roots instead.
+/// The HTTPS client both SDK clients use, built completely here, at cold start.
+///
+/// AWS endpoints are verified against the Amazon Trust Services roots compiled in, rather than
+/// the SDK default of reading the system store (every file under /etc/ssl/certs) at each cold
+/// start. A custom `https://` endpoint override (a proxy or private CA) gets the system roots
+/// instead.
+///
+/// The SDK's own client builder defers its connector to the first request and, by then, has
+/// already built and dropped one while validating the configuration: the TLS configuration
+/// (root store, cipher suites, key exchange groups) was made twice per cold start, once inside the
+/// first request. Here the connector is made once and handed to every request.
 pub fn http_client(endpoint: Option<&str>) -> SharedHttpClient {
     let trust = if endpoint.is_some_and(|url| url.starts_with("https://")) {
         TrustStore::default()
@@ -78,12 +93,22 @@ pub fn http_client(endpoint: Option<&str>) -> SharedHttpClient {
         .with_trust_store(trust)
         .build()
         .expect("the compiled-in root certificates are valid PEM");
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .tls_context(tls)
-        .build_https()
+    // The connect timeout lives in the connector; the attempt and operation timeouts stay with
+    // the SDK (see `timeouts`).
+    let connector = SharedHttpConnector::new(
+        Connector::builder()
+            .connector_settings(
+                HttpConnectorSettings::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build(),
+            )
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .tls_context(tls)
+            .build(),
+    );
+    http_client_fn(move |_settings, _components| connector.clone())
 }
 
 fn credentials(aws: &AwsEnv) -> Credentials {
@@ -98,6 +123,11 @@ fn credentials(aws: &AwsEnv) -> Credentials {
 
 /// The Connect client, configured from exactly what Lambda provides (see [`AwsEnv`]), with our
 /// timeouts and retry policy. Building it does no I/O.
+///
+/// Two SDK defaults are off because they only add per-request work here: stalled-stream
+/// protection (a throughput monitor with its own timers around every body; the attempt timeout
+/// already bounds a stalled answer) and the identity cache (the credentials are the
+/// environment's, fixed for the life of the process).
 pub fn connect_client(aws: &AwsEnv) -> aws_sdk_connect::Client {
     let mut config = aws_sdk_connect::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -105,7 +135,9 @@ pub fn connect_client(aws: &AwsEnv) -> aws_sdk_connect::Client {
         .credentials_provider(credentials(aws))
         .http_client(http_client(aws.connect_endpoint.as_deref()))
         .timeout_config(timeouts())
-        .retry_config(retries());
+        .retry_config(retries())
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .identity_cache(IdentityCache::no_cache());
     config.set_endpoint_url(aws.connect_endpoint.clone());
     aws_sdk_connect::Client::from_conf(config.build())
 }
@@ -120,7 +152,9 @@ pub fn participant_client(aws: &AwsEnv) -> aws_sdk_connectparticipant::Client {
         .credentials_provider(credentials(aws))
         .http_client(http_client(aws.participant_endpoint.as_deref()))
         .timeout_config(timeouts())
-        .retry_config(retries());
+        .retry_config(retries())
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .identity_cache(IdentityCache::no_cache());
     config.set_endpoint_url(aws.participant_endpoint.clone());
     aws_sdk_connectparticipant::Client::from_conf(config.build())
 }
