@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole product on this machine, no AWS account needed:
 #   connect-local (a local Amazon Connect, with a simulated agent) on CONNECT_LOCAL_PORT (4010),
-#   the three functions under `cargo lambda watch` on API_PORT (9000), with the same routes as
-#   the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete,
-#   /cases/attachments/start, /cases/attachments/complete, and
+#   the four functions under `cargo lambda watch` on API_PORT (9000), with the same routes as
+#   the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete, and
+#   /cases/attachments/start, /cases/attachments/complete (case-files), and
 #   the reference chat page (widget/) on WIDGET_PORT (8080).
 # Prints the URLs when everything answers; Ctrl-C stops everything.
 # CONNECT_LOCAL_ARGS adds connect-local flags (e.g. "--agent off").
@@ -23,8 +23,9 @@ ensure_widget_packages
 
 log "building connect-local and the functions (the first build takes a few minutes)"
 # --bin (not -p) resolves features across the workspace, as `cargo test` and watch do, so
-# all three share one build of the AWS SDK.
-cargo build --quiet --bin connect-local --bin start-chat --bin start-attachment --bin complete-attachment
+# all of them share one build of the AWS SDK.
+cargo build --quiet --bin connect-local --bin start-chat --bin start-attachment --bin complete-attachment \
+  --bin case-files
 
 pids=()
 cleanup() {
@@ -89,7 +90,7 @@ cat <<MSG
 
 Local stack ready.
   Chat page (open it in a browser): $WIDGET_URL
-  API (the three functions):   $API_URL
+  API (the functions):         $API_URL
     POST $API_URL/chat
     POST $API_URL/attachments/start
     POST $API_URL/attachments/complete

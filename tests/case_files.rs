@@ -51,7 +51,7 @@ async fn put(answer: &Answer, bytes: &[u8]) -> reqwest::Response {
 #[tokio::test]
 async fn a_case_file_goes_through_start_put_complete_and_is_approved_on_the_case() {
     let stack = Stack::start().await;
-    let started = stack.start_attachment(start_event(pdf_body())).await;
+    let started = stack.case_file(start_event(pdf_body())).await;
     assert_eq!(started.status, 200, "{}", started.body);
     assert_eq!(
         started.header("access-control-allow-origin"),
@@ -65,9 +65,7 @@ async fn a_case_file_goes_through_start_put_complete_and_is_approved_on_the_case
         .ends_with(&format!("/file/{file_id}")));
 
     assert_eq!(put(&started, PDF).await.status(), 200);
-    let completed = stack
-        .complete_attachment(complete_event(CASE_ID, &file_id))
-        .await;
+    let completed = stack.case_file(complete_event(CASE_ID, &file_id)).await;
     assert_eq!(completed.status, 200, "{}", completed.body);
     assert_eq!(completed.body["FileId"], file_id.as_str());
 
@@ -99,9 +97,7 @@ async fn a_case_file_goes_through_start_put_complete_and_is_approved_on_the_case
     assert_eq!(&downloaded[..], PDF);
 
     // Completing again is harmless.
-    let again = stack
-        .complete_attachment(complete_event(CASE_ID, &file_id))
-        .await;
+    let again = stack.case_file(complete_event(CASE_ID, &file_id)).await;
     assert_eq!(again.status, 200);
 }
 
@@ -110,8 +106,8 @@ async fn retries_with_the_same_client_token_start_one_file() {
     let stack = Stack::start().await;
     let mut body = pdf_body();
     body["ClientToken"] = json!("case-upload-1");
-    let first = stack.start_attachment(start_event(body.clone())).await;
-    let second = stack.start_attachment(start_event(body)).await;
+    let first = stack.case_file(start_event(body.clone())).await;
+    let second = stack.case_file(start_event(body)).await;
     assert_eq!(first.status, 200);
     assert_eq!(first.body["FileId"], second.body["FileId"]);
     assert_eq!(
@@ -124,11 +120,11 @@ async fn retries_with_the_same_client_token_start_one_file() {
 async fn case_routes_refuse_requests_that_passed_no_authorizer() {
     let stack = Stack::start().await;
     let start = stack
-        .start_attachment(without_authorizer(start_event(pdf_body())))
+        .case_file(without_authorizer(start_event(pdf_body())))
         .await;
     assert_eq!((start.status, start.code()), (401, "AuthorizerRequired"));
     let complete = stack
-        .complete_attachment(without_authorizer(complete_event(CASE_ID, "f")))
+        .case_file(without_authorizer(complete_event(CASE_ID, "f")))
         .await;
     assert_eq!(
         (complete.status, complete.code()),
@@ -159,7 +155,7 @@ async fn a_jwt_authorizer_is_accepted_and_records_no_iam_creator() {
     ctx.authorizer = Some(jwt);
     req.extensions_mut()
         .insert(RequestContext::ApiGatewayV2(ctx));
-    let started = stack.start_attachment(req).await;
+    let started = stack.case_file(req).await;
     assert_eq!(started.status, 200, "{}", started.body);
     let created_by = stack.server.store.with(|inner| {
         inner
@@ -194,7 +190,7 @@ async fn case_files_follow_the_chat_attachment_rules() {
         for (k, v) in change.as_object().unwrap() {
             body[k] = v.clone();
         }
-        let answer = stack.start_attachment(start_event(body.clone())).await;
+        let answer = stack.case_file(start_event(body.clone())).await;
         assert_eq!(answer.status, 400, "{body}: {}", answer.body);
         assert_eq!(answer.field(), field, "{body}");
     }
@@ -208,28 +204,26 @@ async fn case_files_follow_the_chat_attachment_rules() {
 async fn connect_errors_on_case_files_map_to_clear_answers() {
     let stack = Stack::start().await;
     // Completing a file that was never uploaded: Connect refuses it as invalid.
-    let started = stack.start_attachment(start_event(pdf_body())).await;
+    let started = stack.case_file(start_event(pdf_body())).await;
     let file_id = started.body["FileId"].as_str().unwrap().to_owned();
-    let early = stack
-        .complete_attachment(complete_event(CASE_ID, &file_id))
-        .await;
+    let early = stack.case_file(complete_event(CASE_ID, &file_id)).await;
     assert_eq!((early.status, early.code()), (400, "UpstreamRejected"));
     // A file id that is not on this case.
     let other = stack
-        .complete_attachment(complete_event("another-case", &file_id))
+        .case_file(complete_event("another-case", &file_id))
         .await;
     assert_eq!((other.status, other.field()), (400, "FileId"));
     // Throttling beyond the retries, and a role without permission.
     stack
         .inject("StartAttachedFileUpload", "ThrottlingException", 3)
         .await;
-    let throttled = stack.start_attachment(start_event(pdf_body())).await;
+    let throttled = stack.case_file(start_event(pdf_body())).await;
     assert_eq!((throttled.status, throttled.code()), (429, "Throttled"));
     assert_eq!(throttled.header("retry-after"), Some("1"));
     stack
         .inject("StartAttachedFileUpload", "AccessDeniedException", 1)
         .await;
-    let denied = stack.start_attachment(start_event(pdf_body())).await;
+    let denied = stack.case_file(start_event(pdf_body())).await;
     assert_eq!((denied.status, denied.code()), (500, "Misconfigured"));
     stack
         .inject(
@@ -238,7 +232,7 @@ async fn connect_errors_on_case_files_map_to_clear_answers() {
             1,
         )
         .await;
-    let quota = stack.start_attachment(start_event(pdf_body())).await;
+    let quota = stack.case_file(start_event(pdf_body())).await;
     assert_eq!((quota.status, quota.code()), (429, "QuotaExceeded"));
 }
 
@@ -249,7 +243,7 @@ async fn without_a_cases_domain_the_case_routes_are_disabled() {
         &[("CASES_DOMAIN_ARN", "")],
     )
     .await;
-    let answer = stack.start_attachment(start_event(pdf_body())).await;
+    let answer = stack.case_file(start_event(pdf_body())).await;
     assert_eq!(
         (answer.status, answer.code()),
         (404, "CaseAttachmentsDisabled")

@@ -186,13 +186,13 @@ fn routes() -> Vec<Route> {
         },
         Route {
             path: "/cases/attachments/start",
-            call: |s, r| Box::pin(s.start_attachment(r)),
+            call: |s, r| Box::pin(s.case_file(r)),
             event: "case-attachment-start.json",
             valid: json!({"CaseId": "c-1", "FileName": "a.pdf", "FileSizeInBytes": 18, "ContentType": "application/pdf"}),
         },
         Route {
             path: "/cases/attachments/complete",
-            call: |s, r| Box::pin(s.complete_attachment(r)),
+            call: |s, r| Box::pin(s.case_file(r)),
             event: "case-attachment-complete.json",
             valid: json!({"CaseId": "c-1", "FileId": "f-1"}),
         },
@@ -362,9 +362,7 @@ async fn real_answers_match_the_documented_responses() {
         .await;
     seen.insert("/attachments/start", started.body.clone());
     seen.insert("/attachments/complete", completed.body.clone());
-    let case_started = stack
-        .start_attachment(event("case-attachment-start.json"))
-        .await;
+    let case_started = stack.case_file(event("case-attachment-start.json")).await;
     let case_upload = &case_started.body["UploadMetadata"];
     let case_headers = case_upload["HeadersToInclude"].as_object().unwrap();
     put_upload(
@@ -376,7 +374,7 @@ async fn real_answers_match_the_documented_responses() {
     )
     .await;
     let case_completed = stack
-        .complete_attachment(with_body(
+        .case_file(with_body(
             event("case-attachment-complete.json"),
             &json!({"CaseId": "8d9f2a2e-5b61-4c1c-9a0e-2f7c1d0b6e11", "FileId": case_started.body["FileId"]}).to_string(),
         ))

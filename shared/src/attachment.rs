@@ -231,7 +231,6 @@ mod tests {
                 "application/pdf".into(),
                 "text/plain".into(),
             ],
-            cases: None,
         }
     }
 

@@ -98,7 +98,6 @@ mod tests {
             attachments_enabled: true,
             max_attachment_bytes: 20 * 1024 * 1024,
             allowed_types: vec!["application/pdf".into(), "image/png".into()],
-            cases: None,
         }
     }
 

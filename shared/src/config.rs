@@ -390,7 +390,8 @@ impl StartChatConfig {
     }
 }
 
-/// Configuration of the start-attachment and complete-attachment functions.
+/// Configuration of the start-attachment and complete-attachment functions; the case-files
+/// function applies the same file rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentConfig {
     pub cors: CorsConfig,
@@ -400,8 +401,6 @@ pub struct AttachmentConfig {
     pub max_attachment_bytes: u64,
     /// `ALLOWED_ATTACHMENT_TYPES`: the MIME types accepted (lower case).
     pub allowed_types: Vec<String>,
-    /// `CASES_DOMAIN_ARN`: case attached files, off when unset.
-    pub cases: Option<CasesConfig>,
 }
 
 impl AttachmentConfig {
@@ -461,7 +460,30 @@ impl AttachmentConfig {
             attachments_enabled: flag(&lookup, "ATTACHMENTS_ENABLED", true)?,
             max_attachment_bytes,
             allowed_types,
+        })
+    }
+}
+
+/// Configuration of the case-files function (`POST /cases/attachments/*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFilesConfig {
+    /// CORS and the file rules (size, types), read as the attachment functions read them.
+    pub files: AttachmentConfig,
+    /// `CASES_DOMAIN_ARN`: case attached files, off when unset.
+    pub cases: Option<CasesConfig>,
+}
+
+impl CaseFilesConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment in production, a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(Self {
             cases: CasesConfig::from_lookup(&lookup)?,
+            files: AttachmentConfig::from_lookup(lookup)?,
         })
     }
 }
@@ -855,7 +877,7 @@ mod tests {
         let with = |arn: &'static str| {
             let mut pairs = BASE.to_vec();
             pairs.push(("CASES_DOMAIN_ARN", arn));
-            AttachmentConfig::from_lookup(env(&pairs)).map(|c| c.cases)
+            CaseFilesConfig::from_lookup(env(&pairs)).map(|c| c.cases)
         };
         let cases = with("arn:aws:cases:eu-west-2:123456789012:domain/abc-123")
             .unwrap()

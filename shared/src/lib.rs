@@ -18,5 +18,8 @@ pub mod http;
 pub mod outbound;
 pub mod telemetry;
 
-pub use config::{AttachmentConfig, AuthConfig, AwsEnv, CasesConfig, ConfigError, StartChatConfig};
+pub use config::{
+    AttachmentConfig, AuthConfig, AwsEnv, CaseFilesConfig, CasesConfig, ConfigError,
+    StartChatConfig,
+};
 pub use error::ApiError;

@@ -12,7 +12,7 @@ use http::HeaderMap;
 use lambda_http::{Body, Request};
 use serde_json::Value;
 use shared::auth::Authenticator;
-use shared::{connect, handlers, AttachmentConfig, AwsEnv, StartChatConfig};
+use shared::{connect, handlers, AttachmentConfig, AwsEnv, CaseFilesConfig, StartChatConfig};
 
 /// The origin the test configuration allows (and the events send).
 pub const ALLOWED_ORIGIN: &str = "https://www.example.com";
@@ -29,6 +29,7 @@ pub struct Stack {
     pub participant: aws_sdk_connectparticipant::Client,
     pub chat_config: StartChatConfig,
     pub attachment_config: AttachmentConfig,
+    pub case_files_config: CaseFilesConfig,
     /// Built from `chat_config.auth`, as start-chat's main does.
     pub auth: Option<Authenticator>,
 }
@@ -98,6 +99,8 @@ impl Stack {
             chat_config,
             attachment_config: AttachmentConfig::from_lookup(lookup)
                 .expect("valid test configuration"),
+            case_files_config: CaseFilesConfig::from_lookup(lookup)
+                .expect("valid test configuration"),
             aws,
             server,
         }
@@ -114,27 +117,29 @@ impl Stack {
 
     /// Calls the start-attachment handler.
     pub async fn start_attachment(&self, req: Request) -> Answer {
-        let resp = handlers::handle_start_attachment(
-            &self.attachment_config,
-            &self.participant,
-            Some(&self.connect),
-            req,
-        )
-        .await
-        .expect("handlers never return Err");
+        let resp =
+            handlers::handle_start_attachment(&self.attachment_config, &self.participant, req)
+                .await
+                .expect("handlers never return Err");
         answer(resp)
     }
 
     /// Calls the complete-attachment handler.
     pub async fn complete_attachment(&self, req: Request) -> Answer {
-        let resp = handlers::handle_complete_attachment(
-            &self.attachment_config,
-            &self.participant,
-            Some(&self.connect),
-            req,
-        )
-        .await
-        .expect("handlers never return Err");
+        let resp =
+            handlers::handle_complete_attachment(&self.attachment_config, &self.participant, req)
+                .await
+                .expect("handlers never return Err");
+        answer(resp)
+    }
+
+    /// Calls the case-files handler (both /cases/attachments routes), with the Connect client
+    /// its main builds when CASES_DOMAIN_ARN is set.
+    pub async fn case_file(&self, req: Request) -> Answer {
+        let connect = self.case_files_config.cases.as_ref().map(|_| &self.connect);
+        let resp = handlers::handle_case_files(&self.case_files_config, connect, req)
+            .await
+            .expect("handlers never return Err");
         answer(resp)
     }
 

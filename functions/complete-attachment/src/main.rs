@@ -12,10 +12,8 @@ async fn main() -> Result<(), Error> {
     let config = AttachmentConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     let participant = connect::participant_client(&aws);
-    // The Connect client is only for case files; without CASES_DOMAIN_ARN it is not built.
-    let cases = config.cases.as_ref().map(|_| connect::connect_client(&aws));
     run(service_fn(|req| {
-        handlers::handle_complete_attachment(&config, &participant, cases.as_ref(), req)
+        handlers::handle_complete_attachment(&config, &participant, req)
     }))
     .await
 }

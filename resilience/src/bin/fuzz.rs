@@ -253,8 +253,9 @@ fn fuzz_route(
         let answer = rt.block_on(async {
             match input.route {
                 0 => harness.start_chat(req).await,
-                1 | 3 => harness.start_attachment(req).await,
-                _ => harness.complete_attachment(req).await,
+                1 => harness.start_attachment(req).await,
+                2 => harness.complete_attachment(req).await,
+                _ => harness.case_file(req).await,
             }
         });
         *counts.borrow_mut().entry(answer.status).or_default() += 1;

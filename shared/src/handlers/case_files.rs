@@ -1,22 +1,42 @@
 //! POST /cases/attachments/start and /cases/attachments/complete: files attached to Connect
-//! Cases (StartAttachedFileUpload / CompleteAttachedFileUpload), served by the two attachment
-//! functions. These routes are never public: API Gateway authorizes them (IAM or JWT), and the
-//! handler refuses requests that did not pass an authorizer, in case a route is wired wrongly.
+//! Cases (StartAttachedFileUpload / CompleteAttachedFileUpload), served by the case-files
+//! function, which is deployed only when a Cases domain is configured. These routes are never
+//! public: API Gateway authorizes them (IAM or JWT), and the handler refuses requests that did
+//! not pass an authorizer, in case a route is wired wrongly.
 
 use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{json, Map, Value};
 
+use super::serve;
 use crate::cases::{CompleteCaseFileRequest, StartCaseFileRequest};
-use crate::config::{AttachmentConfig, CasesConfig};
+use crate::config::{CaseFilesConfig, CasesConfig};
 use crate::connect::{complete_case_file_upload, start_case_file_upload};
 use crate::error::ApiError;
 use crate::http::json_object_body;
 
-/// The path suffix of the start route (the stage may prefix it).
-pub const START_PATH: &str = "/cases/attachments/start";
-/// The path suffix of the complete route.
-pub const COMPLETE_PATH: &str = "/cases/attachments/complete";
+/// The path suffix of the complete route (the stage may prefix it).
+const COMPLETE_PATH: &str = "/cases/attachments/complete";
+
+/// Lambda entry point for case-files. API Gateway routes only the two case paths here: the
+/// complete route is told apart by its path's ending, the start route is the other one.
+pub async fn handle_case_files(
+    config: &CaseFilesConfig,
+    connect: Option<&aws_sdk_connect::Client>,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    let cors = &config.files.cors;
+    if req.uri().path().ends_with(COMPLETE_PATH) {
+        return Ok(serve("POST /cases/attachments/complete", cors, req, |req| {
+            complete(config, connect, req)
+        })
+        .await);
+    }
+    Ok(serve("POST /cases/attachments/start", cors, req, |req| {
+        start(config, connect, req)
+    })
+    .await)
+}
 
 /// Who API Gateway's authorizer says the caller is.
 enum Caller {
@@ -37,7 +57,7 @@ struct Checked<'c> {
 /// What both case routes check first: case files configured, an authorizer passed, a JSON
 /// object body.
 fn preamble<'c>(
-    config: &'c AttachmentConfig,
+    config: &'c CaseFilesConfig,
     connect: Option<&'c aws_sdk_connect::Client>,
     req: &Request,
 ) -> Result<Checked<'c>, ApiError> {
@@ -65,13 +85,13 @@ fn caller(req: &Request) -> Option<Caller> {
 }
 
 /// Starts the upload of a file to a case.
-pub(super) async fn start(
-    config: &AttachmentConfig,
+async fn start(
+    config: &CaseFilesConfig,
     connect: Option<&aws_sdk_connect::Client>,
     req: Request,
 ) -> Result<Value, ApiError> {
     let checked = preamble(config, connect, &req)?;
-    let request = StartCaseFileRequest::parse(&checked.body, config)?;
+    let request = StartCaseFileRequest::parse(&checked.body, &config.files)?;
     let created_by = match &checked.caller {
         Caller::Iam(arn) => arn.as_deref(),
         Caller::Jwt => None,
@@ -88,8 +108,8 @@ pub(super) async fn start(
 }
 
 /// Confirms the browser's upload of a case file.
-pub(super) async fn complete(
-    config: &AttachmentConfig,
+async fn complete(
+    config: &CaseFilesConfig,
     connect: Option<&aws_sdk_connect::Client>,
     req: Request,
 ) -> Result<Value, ApiError> {

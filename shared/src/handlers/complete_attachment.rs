@@ -1,31 +1,20 @@
 //! POST /attachments/complete: tells Connect the browser's upload has finished.
-//! The same function serves POST /cases/attachments/complete (see [`super::case_files`]).
 
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 
-use super::{attachment_preamble, case_files, serve};
+use super::{attachment_preamble, serve};
 use crate::attachment::CompleteAttachmentRequest;
 use crate::config::AttachmentConfig;
 use crate::connect::complete_attachment_upload;
 use crate::error::ApiError;
 
-/// Lambda entry point for complete-attachment. `connect` is needed only for case files.
+/// Lambda entry point for complete-attachment.
 pub async fn handle_complete_attachment(
     config: &AttachmentConfig,
     participant: &aws_sdk_connectparticipant::Client,
-    connect: Option<&aws_sdk_connect::Client>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
-    if req.uri().path().ends_with(case_files::COMPLETE_PATH) {
-        return Ok(serve(
-            "POST /cases/attachments/complete",
-            &config.cors,
-            req,
-            |req| case_files::complete(config, connect, req),
-        )
-        .await);
-    }
     Ok(
         serve("POST /attachments/complete", &config.cors, req, |req| {
             complete_attachment(config, participant, req)

@@ -9,6 +9,7 @@ mod complete_attachment;
 mod start_attachment;
 mod start_chat;
 
+pub use case_files::handle_case_files;
 pub use complete_attachment::handle_complete_attachment;
 pub use start_attachment::handle_start_attachment;
 pub use start_chat::handle_start_chat;

@@ -1,30 +1,20 @@
 //! POST /attachments/start: validates an attachment and asks Connect for a presigned upload.
-//! The same function serves POST /cases/attachments/start (see [`super::case_files`]).
 
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
-use super::{attachment_preamble, case_files, serve};
+use super::{attachment_preamble, serve};
 use crate::attachment::StartAttachmentRequest;
 use crate::config::AttachmentConfig;
 use crate::connect::start_attachment_upload;
 use crate::error::ApiError;
 
-/// Lambda entry point for start-attachment. `connect` is needed only for case files.
+/// Lambda entry point for start-attachment.
 pub async fn handle_start_attachment(
     config: &AttachmentConfig,
     participant: &aws_sdk_connectparticipant::Client,
-    connect: Option<&aws_sdk_connect::Client>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
-    if req.uri().path().ends_with(case_files::START_PATH) {
-        return Ok(
-            serve("POST /cases/attachments/start", &config.cors, req, |req| {
-                case_files::start(config, connect, req)
-            })
-            .await,
-        );
-    }
     Ok(serve("POST /attachments/start", &config.cors, req, |req| {
         start_attachment(config, participant, req)
     })
