@@ -85,6 +85,9 @@ struct Samples {
     first: Vec<Duration>,
     warm: Vec<Duration>,
     rss_kb: Vec<u64>,
+    /// Minor page faults from spawn to the first `next`, and during the first invoke.
+    faults_init: Vec<u64>,
+    faults_first: Vec<u64>,
     zip_bytes: u64,
 }
 
@@ -165,6 +168,8 @@ async fn run(args: &Args) -> Result<bool, String> {
             s.first.push(outcome.first);
             s.warm.extend(outcome.warm);
             s.rss_kb.push(outcome.rss_kb);
+            s.faults_init.push(outcome.faults_init);
+            s.faults_first.push(outcome.faults_first);
         }
         eprintln!("lambda-bench: round {} of {} done", round + 1, args.rounds);
     }
@@ -275,6 +280,8 @@ struct Outcome {
     first: Duration,
     warm: Vec<Duration>,
     rss_kb: u64,
+    faults_init: u64,
+    faults_first: u64,
 }
 
 /// Stops the process when dropped, whatever happened: SIGTERM (as Lambda does at shutdown), then
@@ -311,10 +318,12 @@ async fn run_once(
         .first_next(INIT_LIMIT)
         .await?
         .saturating_duration_since(spawned);
+    let faults_init = minor_faults(process.0.id())?;
 
     let make_event = |n: usize| event(args, name, fixtures, round, n);
     let (first, answer) = api.invoke(make_event(0)?, INVOKE_LIMIT).await?;
     check(&answer)?;
+    let faults_first = minor_faults(process.0.id())?.saturating_sub(faults_init);
     let mut warm = Vec::with_capacity(args.warm);
     for n in 1..=args.warm {
         let (took, answer) = api.invoke(make_event(n)?, INVOKE_LIMIT).await?;
@@ -328,6 +337,8 @@ async fn run_once(
         first,
         warm,
         rss_kb,
+        faults_init,
+        faults_first,
     })
 }
 
@@ -379,6 +390,21 @@ fn spawn(bootstrap: &Path, runtime_api: &str, name: &str, connect: &str) -> Resu
         .map_err(|e| format!("{}: {e}", bootstrap.display()))
 }
 
+/// Minor page faults of the process so far (`minflt` in /proc/PID/stat). Read while the process
+/// is blocked waiting for its next event, so the count is settled.
+fn minor_faults(pid: u32) -> Result<u64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    after_name
+        .split_whitespace()
+        .nth(7)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| "no minflt in /proc stat".into())
+}
+
 /// The process's peak resident set size (VmHWM), in KiB.
 fn peak_rss_kb(pid: u32) -> Result<u64, String> {
     let status =
@@ -415,25 +441,32 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
         p99: f64,
         rss: f64,
         zip: f64,
+        cold: f64,
+        faults_init: u64,
+        faults_first: u64,
     }
+    let median_count = |values: &mut Vec<u64>| {
+        values.sort_unstable();
+        values.get(values.len() / 2).copied().unwrap_or_default()
+    };
     let rows: Vec<Row> = names
         .iter()
         .zip(samples.iter_mut())
         .map(|(name, s)| {
-            s.rss_kb.sort_unstable();
-            let rss_kb = s
-                .rss_kb
-                .get(s.rss_kb.len() / 2)
-                .copied()
-                .unwrap_or_default();
+            // Per round, before the vectors are sorted: what a caller waits for on a cold start.
+            let mut cold: Vec<Duration> =
+                s.init.iter().zip(&s.first).map(|(i, f)| *i + *f).collect();
             Row {
                 name: name.to_string(),
                 init: ms(median(&mut s.init)),
                 first: ms(median(&mut s.first)),
                 p50: us(percentile(&mut s.warm, 50)),
                 p99: us(percentile(&mut s.warm, 99)),
-                rss: rss_kb as f64 / 1024.0,
+                rss: median_count(&mut s.rss_kb) as f64 / 1024.0,
                 zip: s.zip_bytes as f64 / (1024.0 * 1024.0),
+                cold: ms(median(&mut cold)),
+                faults_init: median_count(&mut s.faults_init),
+                faults_first: median_count(&mut s.faults_first),
             }
         })
         .collect();
@@ -445,6 +478,19 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
             "| {} | {:.2} | {:.2} | {:.3} | {:.2} | {:.0} | {:.0} | {:+.0} | {:.1} | {:.2} | {:.2} |",
             r.name, r.init, r.init / floor.init, r.first, r.first / floor.first, r.p50, r.p99, r.p99 - floor.p99,
             r.rss, r.rss / floor.rss, r.zip
+        );
+    }
+    println!();
+    println!("| Deployable | Init + first invoke (ms) | × floor | Page faults, init | Page faults, first invoke |");
+    println!("|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {:.2} | {:.2} | {} | {} |",
+            r.name,
+            r.cold,
+            r.cold / floor.cold,
+            r.faults_init,
+            r.faults_first
         );
     }
     println!();
