@@ -40,12 +40,12 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
 /// Attempts per operation, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
 
-/// Time to open a connection to Connect, per attempt.
+/// Time to open a connection to Connect, per attempt. The connector built in [`http_client`]
+/// applies it; the SDK's own connect-timeout setting only reaches connectors the SDK builds.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(ATTEMPT_TIMEOUT)
         .operation_timeout(OPERATION_TIMEOUT)
         .build()
@@ -93,8 +93,8 @@ pub fn http_client(endpoint: Option<&str>) -> SharedHttpClient {
         .with_trust_store(trust)
         .build()
         .expect("the compiled-in root certificates are valid PEM");
-    // The connect timeout lives in the connector; the attempt and operation timeouts stay with
-    // the SDK (see `timeouts`).
+    // The connect timeout lives in the connector, which ignores the settings the SDK passes per
+    // request; the attempt and operation timeouts stay with the SDK (see `timeouts`).
     let connector = SharedHttpConnector::new(
         Connector::builder()
             .connector_settings(
