@@ -97,5 +97,27 @@ fn measures_every_deployable_with_both_upstreams() {
                 "checks for {name}:\n{stdout}"
             );
         }
+        // The cold-start table: init + first invoke, and the page faults counted in /proc, which
+        // every process takes while it starts.
+        assert!(stdout.contains("| Init + first invoke (ms) |"), "{stdout}");
+        for name in DEPLOYABLES {
+            let cells: Vec<&str> = stdout
+                .lines()
+                .filter(|line| line.starts_with(&format!("| {name} | ")))
+                .nth(1)
+                .unwrap_or_else(|| panic!("cold-start row for {name}:\n{stdout}"))
+                .split('|')
+                .map(str::trim)
+                .collect();
+            let init_faults: u64 = cells[4].parse().expect("a page-fault count");
+            assert!(
+                init_faults > 0,
+                "page faults during init of {name}:\n{stdout}"
+            );
+            assert!(
+                cells[5].parse::<u64>().is_ok(),
+                "first-invoke faults of {name}:\n{stdout}"
+            );
+        }
     }
 }

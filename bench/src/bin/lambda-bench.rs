@@ -416,7 +416,7 @@ fn peak_rss_kb(pid: u32) -> Result<u64, String> {
         .ok_or_else(|| "no VmHWM in /proc status".into())
 }
 
-fn median(values: &mut [Duration]) -> Duration {
+fn median<T: Ord + Copy + Default>(values: &mut [T]) -> T {
     values.sort();
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
@@ -445,10 +445,6 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
         faults_init: u64,
         faults_first: u64,
     }
-    let median_count = |values: &mut Vec<u64>| {
-        values.sort_unstable();
-        values.get(values.len() / 2).copied().unwrap_or_default()
-    };
     let rows: Vec<Row> = names
         .iter()
         .zip(samples.iter_mut())
@@ -462,11 +458,11 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
                 first: ms(median(&mut s.first)),
                 p50: us(percentile(&mut s.warm, 50)),
                 p99: us(percentile(&mut s.warm, 99)),
-                rss: median_count(&mut s.rss_kb) as f64 / 1024.0,
+                rss: median(&mut s.rss_kb) as f64 / 1024.0,
                 zip: s.zip_bytes as f64 / (1024.0 * 1024.0),
                 cold: ms(median(&mut cold)),
-                faults_init: median_count(&mut s.faults_init),
-                faults_first: median_count(&mut s.faults_first),
+                faults_init: median(&mut s.faults_init),
+                faults_first: median(&mut s.faults_first),
             }
         })
         .collect();
