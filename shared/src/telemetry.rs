@@ -1,9 +1,14 @@
 //! Structured JSON logging. Level from `AWS_LAMBDA_LOG_LEVEL` (set by the template's
 //! LoggingConfig), else `RUST_LOG`, else `info`. Handlers never log tokens, presigned URLs,
 //! display names or attribute values; the tests check the tokens.
+//!
+//! The filter is a `Targets` list (`level` or `target=level`, comma-separated), not an
+//! `EnvFilter`: span and field filters are of no use in a function, and leaving them out keeps a
+//! regex engine out of every deployable.
 
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// Installs the global subscriber writing JSON lines to stdout (CloudWatch in Lambda).
 pub fn init() {
@@ -18,16 +23,38 @@ pub fn init() {
 /// tokens and presigned URLs (the SDK's orchestrator logs whole response bodies at trace).
 const RAW_HTTP_TARGETS: [&str; 5] = ["aws_", "hyper", "h2", "rustls", "tower"];
 
-/// The configured level for our code, with the raw-HTTP crates capped at `info` so that turning
-/// on debug logging never leaks a token.
-fn filter(level: &str) -> EnvFilter {
-    let mut directives = level.trim().to_ascii_lowercase();
-    if directives.contains("debug") || directives.contains("trace") {
-        for target in RAW_HTTP_TARGETS {
-            directives.push_str(&format!(",{target}=info"));
-        }
+fn is_raw_http(target: &str) -> bool {
+    RAW_HTTP_TARGETS
+        .iter()
+        .any(|prefix| target.starts_with(prefix))
+}
+
+/// The configured levels, with every raw-HTTP target capped at `info` (also when it is named
+/// explicitly) so that turning on debug logging never leaks a token. Lambda's `FATAL` is `error`;
+/// targets not named get the bare level in the setting, else `info`; a setting that does not
+/// parse falls back to `info`.
+fn filter(setting: &str) -> Targets {
+    let setting = setting
+        .trim()
+        .to_ascii_lowercase()
+        .replace("fatal", "error");
+    let parsed: Targets = setting
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
+    let default = parsed.default_level().unwrap_or(LevelFilter::INFO);
+    let mut capped = Targets::new().with_default(default);
+    for prefix in RAW_HTTP_TARGETS {
+        capped = capped.with_target(prefix, default.min(LevelFilter::INFO));
     }
-    EnvFilter::new(directives)
+    for (target, level) in parsed.iter() {
+        let level = if is_raw_http(target) {
+            level.min(LevelFilter::INFO)
+        } else {
+            level
+        };
+        capped = capped.with_target(target, level);
+    }
+    capped
 }
 
 /// The subscriber `init` installs, writing to `writer`; tests use it to capture log lines.
@@ -35,7 +62,7 @@ pub fn subscriber<W>(writer: W, level: &str) -> impl tracing::Subscriber + Send 
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt()
+    let json = tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)
         .with_current_span(false)
@@ -43,7 +70,56 @@ where
         .with_target(true)
         .with_ansi(false)
         .without_time()
-        .with_env_filter(filter(level))
-        .with_writer(writer)
-        .finish()
+        .with_writer(writer);
+    tracing_subscriber::registry()
+        .with(json)
+        .with(filter(level))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    fn enabled(filter: &Targets, target: &str, level: Level) -> bool {
+        filter.would_enable(target, &level)
+    }
+
+    #[test]
+    fn plain_levels_and_lambda_names() {
+        let info = filter("INFO");
+        assert!(enabled(&info, "shared::handlers", Level::INFO));
+        assert!(!enabled(&info, "shared::handlers", Level::DEBUG));
+        let fatal = filter("FATAL");
+        assert!(enabled(&fatal, "shared", Level::ERROR));
+        assert!(!enabled(&fatal, "shared", Level::WARN));
+        let garbage = filter("shared=loud");
+        assert!(enabled(&garbage, "shared", Level::INFO));
+        assert!(!enabled(&garbage, "shared", Level::DEBUG));
+        let ours = filter("shared=debug");
+        assert!(enabled(&ours, "shared::chat", Level::DEBUG));
+        assert!(enabled(&ours, "lambda_runtime", Level::INFO));
+        assert!(!enabled(&ours, "lambda_runtime", Level::DEBUG));
+        let off = filter("off");
+        assert!(!enabled(&off, "shared", Level::ERROR));
+    }
+
+    #[test]
+    fn raw_http_targets_never_go_below_info() {
+        let debug = filter("debug");
+        assert!(enabled(&debug, "shared::connect", Level::DEBUG));
+        assert!(!enabled(
+            &debug,
+            "aws_smithy_runtime::client::orchestrator",
+            Level::DEBUG
+        ));
+        assert!(!enabled(&debug, "hyper_util::client", Level::DEBUG));
+        assert!(enabled(&debug, "aws_smithy_runtime", Level::INFO));
+        let named = filter("warn,aws_smithy_runtime=trace,hyper=debug");
+        assert!(!enabled(&named, "aws_smithy_runtime::client", Level::DEBUG));
+        assert!(enabled(&named, "aws_smithy_runtime::client", Level::INFO));
+        assert!(!enabled(&named, "hyper::proto", Level::DEBUG));
+        assert!(!enabled(&named, "rustls::client", Level::INFO));
+        assert!(enabled(&named, "rustls::client", Level::WARN));
+    }
 }
