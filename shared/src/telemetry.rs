@@ -37,14 +37,23 @@ fn filter(setting: &str) -> Targets {
     let setting = setting
         .trim()
         .to_ascii_lowercase()
-        .replace("fatal", "error");
+        .split(',')
+        .map(|directive| match directive.rsplit_once('=') {
+            Some((target, "fatal")) => format!("{target}=error"),
+            None if directive.trim() == "fatal" => "error".to_owned(),
+            _ => directive.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",");
     let parsed: Targets = setting
         .parse()
         .unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
     let default = parsed.default_level().unwrap_or(LevelFilter::INFO);
     let mut capped = Targets::new().with_default(default);
     for prefix in RAW_HTTP_TARGETS {
-        capped = capped.with_target(prefix, default.min(LevelFilter::INFO));
+        if !parsed.iter().any(|(target, _)| target == prefix) {
+            capped = capped.with_target(prefix, default.min(LevelFilter::INFO));
+        }
     }
     for (target, level) in parsed.iter() {
         let level = if is_raw_http(target) {
@@ -121,5 +130,12 @@ mod tests {
         assert!(!enabled(&named, "hyper::proto", Level::DEBUG));
         assert!(!enabled(&named, "rustls::client", Level::INFO));
         assert!(enabled(&named, "rustls::client", Level::WARN));
+        let quieter = filter("debug,aws_=warn");
+        assert!(!enabled(&quieter, "aws_smithy_runtime", Level::INFO));
+        assert!(enabled(&quieter, "aws_smithy_runtime", Level::WARN));
+        let fatal_target = filter("info,nonfatal_crate=debug,shared=fatal");
+        assert!(enabled(&fatal_target, "nonfatal_crate", Level::DEBUG));
+        assert!(!enabled(&fatal_target, "shared", Level::WARN));
+        assert!(enabled(&fatal_target, "shared", Level::ERROR));
     }
 }
