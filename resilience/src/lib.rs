@@ -1,8 +1,18 @@
 //! What the resilience commands share beyond the test support crate (`integration_tests`,
 //! whose `Stack` runs connect-local and the functions' handlers with their real SDK clients):
-//! the definition of a correct error answer.
+//! the stack they run against and the definition of a correct error answer.
 
-use integration_tests::{Answer, ALLOWED_ORIGIN};
+use integration_tests::{Answer, Stack, ALLOWED_ORIGIN};
+
+/// The standard test stack with connect-local's simulated agent off: nothing runs but the calls
+/// under test.
+pub async fn stack_without_agent() -> Stack {
+    let options = connect_local::Options {
+        agent: false,
+        ..connect_local::Options::default()
+    };
+    Stack::start_with(options, &[]).await
+}
 
 /// The statuses a handler may answer with: every status [`shared::ApiError`] maps to, plus 200
 /// and 204 (preflight).

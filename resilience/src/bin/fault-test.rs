@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use integration_tests::{event, with_body, with_header, Answer, Stack};
-use resilience::is_mapped_error;
+use resilience::{is_mapped_error, stack_without_agent};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
@@ -114,14 +114,6 @@ impl Outcome {
         for (status, n) in other.statuses {
             *self.statuses.entry(status).or_default() += n;
         }
-    }
-}
-
-/// connect-local without its simulated agent: nothing but the calls under test.
-fn no_agent() -> connect_local::Options {
-    connect_local::Options {
-        agent: false,
-        ..connect_local::Options::default()
     }
 }
 
@@ -281,7 +273,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let harness = Arc::new(Stack::start_with(no_agent(), &[]).await);
+    let harness = Arc::new(stack_without_agent().await);
     let rule = json!({"rate": args.rate, "kinds": ["throttle", "serverError", "latency", "drop"], "latencyMs": 300});
     let armed = reqwest::Client::new()
         .post(format!("{}/_local/chaos", harness.server.base_url))

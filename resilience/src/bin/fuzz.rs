@@ -10,11 +10,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use integration_tests::{event, Answer, Stack, ALLOWED_ORIGIN as ORIGIN};
+use integration_tests::{event, Answer, ALLOWED_ORIGIN as ORIGIN};
 use lambda_http::Body;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use resilience::is_mapped_error;
+use resilience::{is_mapped_error, stack_without_agent};
 use serde_json::{json, Map, Value};
 
 /// The routes and a valid body for each, the starting points of mutation.
@@ -229,11 +229,7 @@ fn fuzz_route(
         .enable_all()
         .build()
         .expect("runtime");
-    let options = connect_local::Options {
-        agent: false,
-        ..connect_local::Options::default()
-    };
-    let harness = rt.block_on(Stack::start_with(options, &[]));
+    let harness = rt.block_on(stack_without_agent());
     let config = Config {
         cases,
         failure_persistence: None,
