@@ -90,8 +90,8 @@ impl Stack {
         let lookup = |k: &str| vars.get(k).cloned();
         let chat_config = StartChatConfig::from_lookup(lookup).expect("valid test configuration");
         Self {
-            connect: connect::connect_client(&aws),
-            participant: connect::participant_client(&aws),
+            connect: connect::connect_client(&aws, &connect::Upstream::connect(&aws)),
+            participant: connect::participant_client(&aws, &connect::Upstream::participant(&aws)),
             auth: chat_config
                 .auth
                 .clone()

@@ -15,7 +15,16 @@ async fn main() -> Result<(), Error> {
     let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     // Without CASES_DOMAIN_ARN (e.g. a local stack without Cases) the routes answer
     // CaseAttachmentsDisabled and no client is built.
-    let connect = config.cases.as_ref().map(|_| connect::connect_client(&aws));
+    let upstream = config
+        .cases
+        .as_ref()
+        .map(|_| connect::Upstream::connect(&aws));
+    let connect = upstream
+        .as_ref()
+        .map(|upstream| connect::connect_client(&aws, upstream));
+    if let Some(upstream) = &upstream {
+        upstream.open().await;
+    }
     run(service_fn(|req| {
         handlers::handle_case_files(&config, connect.as_ref(), req)
     }))

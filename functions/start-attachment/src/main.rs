@@ -10,7 +10,9 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = AttachmentConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-    let participant = connect::participant_client(&aws);
+    let upstream = connect::Upstream::participant(&aws);
+    let participant = connect::participant_client(&aws, &upstream);
+    upstream.open().await;
     run(service_fn(|req| {
         handlers::handle_start_attachment(&config, &participant, req)
     }))

@@ -11,11 +11,13 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = StartChatConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-    let client = connect::connect_client(&aws);
+    let upstream = connect::Upstream::connect(&aws);
+    let client = connect::connect_client(&aws, &upstream);
     let auth = config
         .auth
         .clone()
         .map(|auth| Authenticator::new(auth, Some(aws.clone())));
+    upstream.open().await;
     run(service_fn(|req| {
         handlers::handle_start_chat(&config, &client, auth.as_ref(), req)
     }))
