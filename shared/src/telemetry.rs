@@ -6,7 +6,7 @@
 //! `EnvFilter`: span and field filters are of no use in a function, and leaving them out keeps a
 //! regex engine out of every deployable.
 
-use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::filter::{filter_fn, LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -80,9 +80,12 @@ where
         .with_ansi(false)
         .without_time()
         .with_writer(writer);
+    // Log lines carry no span fields, so spans are not recorded at all: lambda_runtime opens one
+    // per invocation, which would otherwise be stored and have its fields formatted every time.
     tracing_subscriber::registry()
         .with(json)
         .with(filter(level))
+        .with(filter_fn(|metadata| metadata.is_event()))
 }
 
 #[cfg(test)]
@@ -111,6 +114,36 @@ mod tests {
         assert!(!enabled(&ours, "lambda_runtime", Level::DEBUG));
         let off = filter("off");
         assert!(!enabled(&off, "shared", Level::ERROR));
+    }
+
+    #[test]
+    fn events_are_written_and_spans_are_not_recorded() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = lines.clone();
+        let writer = move || Capture(sink.clone());
+        tracing::subscriber::with_default(subscriber(writer, "info"), || {
+            let span = tracing::info_span!("Lambda runtime invoke", requestId = "r-1");
+            assert!(span.is_disabled());
+            let _entered = span.enter();
+            tracing::info!(route = "POST /chat", "request finished");
+        });
+        let written = String::from_utf8(lines.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(written.trim()).unwrap();
+        assert_eq!(line["message"], "request finished");
+        assert_eq!(line["route"], "POST /chat");
+        assert!(!written.contains("r-1"));
+    }
+
+    struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 
     #[test]
