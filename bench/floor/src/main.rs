@@ -1,5 +1,7 @@
-//! The benchmark floor: the smallest lambda_http function, with the same lambda_http features
-//! and tokio setup as the real functions, answering a constant JSON body.
+//! The benchmark floor: a bare lambda_http hello-world answering a constant JSON body, with the
+//! same lambda_http features as the real functions and tokio as such a hello-world has it
+//! (`#[tokio::main]`, the multi-thread runtime). The functions run on the current-thread runtime
+//! instead; BENCHMARKS.md gives the ratios against a current-thread floor as well.
 
 use lambda_http::{run, service_fn, Body, Error, Request, Response};
 
