@@ -204,8 +204,9 @@ impl Upstream {
     /// handshakes, and the HTTP client's first run, with an unsigned `GET /` whose answer is
     /// read and ignored. The connection then waits in the pool for the first request.
     ///
-    /// Lambda runs init at full CPU, while a 128 MB function's invocations get a fraction of a
-    /// vCPU, so the TLS handshake costs less here than inside the first request. If the endpoint
+    /// On-demand Lambda runs init on a full vCPU, while a 128 MB function's invocations get a
+    /// fraction of one, so the TLS handshake costs less here than inside the first request (with
+    /// provisioned concurrency, init is off the request path altogether). If the endpoint
     /// cannot be reached within [`OPEN_TIMEOUT`], init goes on (with a warning) and the first
     /// request connects as usual.
     pub async fn open(&self) {
