@@ -170,6 +170,15 @@ impl Upstream {
         http_client_fn(move |_settings, _components| connector.clone())
     }
 
+    /// The `AWS_ENDPOINT_URL_*` override the SDK client must send to, if any: taken from here so
+    /// that the client and the connection [`Upstream::open`] makes cannot disagree.
+    fn endpoint_override(&self) -> Option<String> {
+        match &self.endpoint {
+            Endpoint::Url(url) => Some(url.clone()),
+            Endpoint::Connect { .. } | Endpoint::Participant { .. } => None,
+        }
+    }
+
     /// The endpoint's URL, as the SDK resolves it for the region.
     async fn url(&self) -> Result<String, String> {
         use aws_sdk_connect::config::endpoint::ResolveEndpoint as _;
@@ -258,7 +267,8 @@ fn credentials(aws: &AwsEnv) -> Credentials {
 }
 
 /// The Connect client, configured from exactly what Lambda provides (see [`AwsEnv`]), with our
-/// timeouts and retry policy. Building it does no I/O.
+/// timeouts and retry policy, sending through `upstream` (its connector and endpoint). Building
+/// it does no I/O.
 ///
 /// Two SDK defaults are off because they only add per-request work here: stalled-stream
 /// protection (a throughput monitor with its own timers around every body; the attempt timeout
@@ -274,7 +284,7 @@ pub fn connect_client(aws: &AwsEnv, upstream: &Upstream) -> aws_sdk_connect::Cli
         .retry_config(retries())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .identity_cache(IdentityCache::no_cache());
-    config.set_endpoint_url(aws.connect_endpoint.clone());
+    config.set_endpoint_url(upstream.endpoint_override());
     aws_sdk_connect::Client::from_conf(config.build())
 }
 
@@ -291,7 +301,7 @@ pub fn participant_client(aws: &AwsEnv, upstream: &Upstream) -> aws_sdk_connectp
         .retry_config(retries())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .identity_cache(IdentityCache::no_cache());
-    config.set_endpoint_url(aws.participant_endpoint.clone());
+    config.set_endpoint_url(upstream.endpoint_override());
     aws_sdk_connectparticipant::Client::from_conf(config.build())
 }
 
