@@ -1,6 +1,6 @@
 //! lambda-bench end to end at a tiny size, on debug builds of the four deployables: it must run
 //! every bootstrap under its Runtime API with both upstreams (every answer HTTP 200, the stub's
-//! self-check passing) and print the full table. The targets are not asserted here: debug builds
+//! self-check passing) and print the full tables. The targets are not asserted here: debug builds
 //! say nothing about them; `scripts/bench.sh` measures release builds.
 
 use std::path::{Path, PathBuf};
@@ -118,6 +118,30 @@ fn measures_every_deployable_with_both_upstreams() {
                 cells[5].parse::<u64>().is_ok(),
                 "first-invoke faults of {name}:\n{stdout}"
             );
+        }
+        // The CPU-time table, from /proc/PID/task/*/schedstat: every process spends CPU time in
+        // init, in its first invoke and in each warm one. Kernels without schedstat get "n/a".
+        assert!(stdout.contains("| CPU, init (ms) |"), "{stdout}");
+        let kernel_reports_cpu = Path::new("/proc/self/schedstat").exists();
+        for name in DEPLOYABLES {
+            let cells: Vec<&str> = stdout
+                .lines()
+                .filter(|line| line.starts_with(&format!("| {name} | ")))
+                .nth(2)
+                .unwrap_or_else(|| panic!("CPU row for {name}:\n{stdout}"))
+                .split('|')
+                .map(str::trim)
+                .collect();
+            for (column, what) in [(2, "init"), (4, "first invoke"), (6, "warm invoke")] {
+                if kernel_reports_cpu {
+                    let value: f64 = cells[column]
+                        .parse()
+                        .unwrap_or_else(|_| panic!("CPU time of {name}'s {what}:\n{stdout}"));
+                    assert!(value > 0.0, "CPU time of {name}'s {what}:\n{stdout}");
+                } else {
+                    assert_eq!(cells[column], "n/a", "{stdout}");
+                }
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
-//! lambda-bench: cold start, latency, memory and size of the three functions against a floor (a
-//! bare lambda_http hello-world built the same way). Each bootstrap runs as a fresh process under
-//! our own Lambda Runtime API on loopback; Connect calls go to a minimal stub (default) or to
-//! connect-local (`--upstream connect-local`), both in this process.
+//! lambda-bench: cold start, latency, memory, size and CPU time of the three functions against a
+//! floor (a bare lambda_http hello-world built the same way). Each bootstrap runs as a fresh
+//! process under our own Lambda Runtime API on loopback; Connect calls go to a minimal stub
+//! (default) or to connect-local (`--upstream connect-local`), both in this process.
 //! Rounds are interleaved across the four deployables so ratios hold on a noisy machine.
 //!
 //! Normally run through `scripts/bench.sh`, which builds the deployables with cargo-lambda.
@@ -88,6 +88,11 @@ struct Samples {
     /// Minor page faults from spawn to the first `next`, and during the first invoke.
     faults_init: Vec<u64>,
     faults_first: Vec<u64>,
+    /// CPU time of all the process's threads: init, the first invoke, and the mean per warm
+    /// invoke, one value per round (None where the kernel does not report it).
+    cpu_init: Vec<Option<Duration>>,
+    cpu_first: Vec<Option<Duration>>,
+    cpu_warm: Vec<Option<Duration>>,
     zip_bytes: u64,
 }
 
@@ -170,6 +175,9 @@ async fn run(args: &Args) -> Result<bool, String> {
             s.rss_kb.push(outcome.rss_kb);
             s.faults_init.push(outcome.faults_init);
             s.faults_first.push(outcome.faults_first);
+            s.cpu_init.push(outcome.cpu_init);
+            s.cpu_first.push(outcome.cpu_first);
+            s.cpu_warm.push(outcome.cpu_warm);
         }
         eprintln!("lambda-bench: round {} of {} done", round + 1, args.rounds);
     }
@@ -282,6 +290,9 @@ struct Outcome {
     rss_kb: u64,
     faults_init: u64,
     faults_first: u64,
+    cpu_init: Option<Duration>,
+    cpu_first: Option<Duration>,
+    cpu_warm: Option<Duration>,
 }
 
 /// Stops the process when dropped, whatever happened: SIGTERM (as Lambda does at shutdown), then
@@ -319,11 +330,13 @@ async fn run_once(
         .await?
         .saturating_duration_since(spawned);
     let faults_init = minor_faults(process.0.id())?;
+    let cpu_after_init = cpu_time(process.0.id());
 
     let make_event = |n: usize| event(args, name, fixtures, round, n);
     let (first, answer) = api.invoke(make_event(0)?, INVOKE_LIMIT).await?;
     check(&answer)?;
     let faults_first = minor_faults(process.0.id())?.saturating_sub(faults_init);
+    let cpu_after_first = cpu_time(process.0.id());
     let mut warm = Vec::with_capacity(args.warm);
     for n in 1..=args.warm {
         let (took, answer) = api.invoke(make_event(n)?, INVOKE_LIMIT).await?;
@@ -331,14 +344,20 @@ async fn run_once(
         warm.push(took);
     }
     let rss_kb = peak_rss_kb(process.0.id())?;
+    let cpu_after_warm = cpu_time(process.0.id());
     drop(process);
+    let between = |from: Option<Duration>, to: Option<Duration>| to?.checked_sub(from?);
     Ok(Outcome {
         init,
         first,
-        warm,
         rss_kb,
         faults_init,
         faults_first,
+        cpu_init: cpu_after_init,
+        cpu_first: between(cpu_after_init, cpu_after_first),
+        cpu_warm: between(cpu_after_first, cpu_after_warm)
+            .map(|total| total / warm.len().max(1) as u32),
+        warm,
     })
 }
 
@@ -405,6 +424,19 @@ fn minor_faults(pid: u32) -> Result<u64, String> {
         .ok_or_else(|| "no minflt in /proc stat".into())
 }
 
+/// CPU time the process has used so far, all its threads together (the first field of each
+/// `/proc/PID/task/TID/schedstat`, in nanoseconds). Read, like the page faults, while the process
+/// waits for its next event. None if the kernel does not provide schedstat.
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let schedstat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        let nanos: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
+        total += Duration::from_nanos(nanos);
+    }
+    Some(total)
+}
+
 /// The process's peak resident set size (VmHWM), in KiB.
 fn peak_rss_kb(pid: u32) -> Result<u64, String> {
     let status =
@@ -444,7 +476,17 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
         cold: f64,
         faults_init: u64,
         faults_first: u64,
+        /// CPU time: init (ms), first invoke (µs), per warm invoke (µs).
+        cpu: Option<[f64; 3]>,
     }
+    // Medians over rounds, or None if a round had no figure.
+    let cpu_median = |values: &[Option<Duration>]| {
+        values
+            .iter()
+            .copied()
+            .collect::<Option<Vec<_>>>()
+            .map(|mut all| median(&mut all))
+    };
     let rows: Vec<Row> = names
         .iter()
         .zip(samples.iter_mut())
@@ -463,6 +505,10 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
                 cold: ms(median(&mut cold)),
                 faults_init: median(&mut s.faults_init),
                 faults_first: median(&mut s.faults_first),
+                cpu: cpu_median(&s.cpu_init)
+                    .zip(cpu_median(&s.cpu_first))
+                    .zip(cpu_median(&s.cpu_warm))
+                    .map(|((init, first), warm)| [ms(init), us(first), us(warm)]),
             }
         })
         .collect();
@@ -488,6 +534,21 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
             r.faults_init,
             r.faults_first
         );
+    }
+    println!();
+    println!("| Deployable | CPU, init (ms) | × floor | CPU, first invoke (µs) | × floor | CPU per warm invoke (µs) | × floor |");
+    println!("|---|---|---|---|---|---|---|");
+    for r in &rows {
+        match (r.cpu, floor.cpu) {
+            (Some([init, first, warm]), Some([floor_init, floor_first, floor_warm])) => println!(
+                "| {} | {init:.2} | {:.2} | {first:.0} | {:.2} | {warm:.0} | {:.2} |",
+                r.name,
+                init / floor_init,
+                first / floor_first,
+                warm / floor_warm
+            ),
+            _ => println!("| {} | n/a | | n/a | | n/a | |", r.name),
+        }
     }
     println!();
     let mut all = true;
