@@ -73,6 +73,18 @@ fn run(dir: &Path, upstream: &str) -> String {
     stdout
 }
 
+/// The cells of `name`'s row in the `table`-th table lambda-bench printed (0 is the first).
+fn row<'a>(stdout: &'a str, name: &str, table: usize) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .filter(|line| line.starts_with(&format!("| {name} | ")))
+        .nth(table)
+        .unwrap_or_else(|| panic!("row {table} for {name}:\n{stdout}"))
+        .split('|')
+        .map(str::trim)
+        .collect()
+}
+
 #[test]
 fn measures_every_deployable_with_both_upstreams() {
     let dir = lambda_dir();
@@ -101,14 +113,7 @@ fn measures_every_deployable_with_both_upstreams() {
         // every process takes while it starts.
         assert!(stdout.contains("| Init + first invoke (ms) |"), "{stdout}");
         for name in DEPLOYABLES {
-            let cells: Vec<&str> = stdout
-                .lines()
-                .filter(|line| line.starts_with(&format!("| {name} | ")))
-                .nth(1)
-                .unwrap_or_else(|| panic!("cold-start row for {name}:\n{stdout}"))
-                .split('|')
-                .map(str::trim)
-                .collect();
+            let cells = row(&stdout, name, 1);
             let init_faults: u64 = cells[4].parse().expect("a page-fault count");
             assert!(
                 init_faults > 0,
@@ -124,14 +129,7 @@ fn measures_every_deployable_with_both_upstreams() {
         assert!(stdout.contains("| CPU, init (ms) |"), "{stdout}");
         let kernel_reports_cpu = Path::new("/proc/self/schedstat").exists();
         for name in DEPLOYABLES {
-            let cells: Vec<&str> = stdout
-                .lines()
-                .filter(|line| line.starts_with(&format!("| {name} | ")))
-                .nth(2)
-                .unwrap_or_else(|| panic!("CPU row for {name}:\n{stdout}"))
-                .split('|')
-                .map(str::trim)
-                .collect();
+            let cells = row(&stdout, name, 2);
             for (column, what) in [(2, "init"), (4, "first invoke"), (6, "warm invoke")] {
                 if kernel_reports_cpu {
                     let value: f64 = cells[column]
