@@ -426,13 +426,21 @@ fn minor_faults(pid: u32) -> Result<u64, String> {
 
 /// CPU time the process has used so far, all its threads together (the first field of each
 /// `/proc/PID/task/TID/schedstat`, in nanoseconds). Read, like the page faults, while the process
-/// waits for its next event. None if the kernel does not provide schedstat.
+/// waits for its next event. None if the kernel does not provide schedstat. A thread that ends
+/// while the tasks are listed is skipped.
 fn cpu_time(pid: u32) -> Option<Duration> {
+    if !Path::new("/proc/self/schedstat").exists() {
+        return None;
+    }
     let mut total = Duration::ZERO;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
-        let schedstat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-        let nanos: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
-        total += Duration::from_nanos(nanos);
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let Ok(schedstat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        total += Duration::from_nanos(schedstat.split_whitespace().next()?.parse().ok()?);
     }
     Some(total)
 }
