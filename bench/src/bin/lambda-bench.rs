@@ -2,7 +2,9 @@
 //! floor (a bare lambda_http hello-world built the same way). Each bootstrap runs as a fresh
 //! process under our own Lambda Runtime API on loopback; Connect calls go to a minimal stub
 //! (default) or to connect-local (`--upstream connect-local`), both in this process.
-//! Rounds are interleaved across the four deployables so ratios hold on a noisy machine.
+//! Every round cold-starts the four deployables one after another (in a rotating order), then
+//! makes their warm invokes in turns, so ratios hold on a noisy machine: a stall of the host
+//! lands on all four rather than on whichever one happens to be running.
 //!
 //! Normally run through `scripts/bench.sh`, which builds the deployables with cargo-lambda.
 
@@ -162,12 +164,31 @@ async fn run(args: &Args) -> Result<bool, String> {
         args.warm
     );
     for round in 0..args.rounds {
-        // Rotate the order every round so no deployable always runs first or last.
-        for k in 0..names.len() {
-            let i = (k + round) % names.len();
-            let outcome = run_once(args, names[i], &fixtures, round)
-                .await
-                .map_err(|e| format!("{}: {e}", names[i]))?;
+        // Rotate the order every round so no deployable always starts first or last.
+        let order: Vec<usize> = (0..names.len())
+            .map(|k| (k + round) % names.len())
+            .collect();
+        // Cold starts one at a time; each process then stays up, waiting for its next event.
+        let mut live = Vec::with_capacity(order.len());
+        for &i in &order {
+            live.push(
+                Live::cold_start(args, names[i], &fixtures, round)
+                    .await
+                    .map_err(|e| format!("{}: {e}", names[i]))?,
+            );
+        }
+        // Warm invokes take turns across the processes, so a stall of the host falls on every
+        // deployable alike instead of on whichever one happened to be running.
+        for n in 1..=args.warm {
+            for (process, &i) in live.iter_mut().zip(&order) {
+                process
+                    .warm_invoke(args, &fixtures, round, n)
+                    .await
+                    .map_err(|e| format!("{}: {e}", names[i]))?;
+            }
+        }
+        for (process, &i) in live.into_iter().zip(&order) {
+            let outcome = process.finish().map_err(|e| format!("{}: {e}", names[i]))?;
             let s = &mut samples[i];
             s.init.push(outcome.init);
             s.first.push(outcome.first);
@@ -315,50 +336,93 @@ impl Drop for Process {
     }
 }
 
-async fn run_once(
-    args: &Args,
-    name: &str,
-    fixtures: &Fixtures,
-    round: usize,
-) -> Result<Outcome, String> {
-    let mut api = RuntimeApi::start().await.map_err(|e| e.to_string())?;
-    let bootstrap = args.lambda_dir.join(name).join("bootstrap");
-    let spawned = Instant::now();
-    let process = Process(spawn(&bootstrap, &api.address, name, &fixtures.base)?);
-    let init = api
-        .first_next(INIT_LIMIT)
-        .await?
-        .saturating_duration_since(spawned);
-    let faults_init = minor_faults(process.0.id())?;
-    let cpu_after_init = cpu_time(process.0.id());
+/// One bootstrap process after its cold start, with its Runtime API and what was measured so far.
+struct Live {
+    name: &'static str,
+    api: RuntimeApi,
+    process: Process,
+    init: Duration,
+    first: Duration,
+    warm: Vec<Duration>,
+    faults_init: u64,
+    faults_first: u64,
+    cpu_after_init: Option<Duration>,
+    cpu_after_first: Option<Duration>,
+}
 
-    let make_event = |n: usize| event(args, name, fixtures, round, n);
-    let (first, answer) = api.invoke(make_event(0)?, INVOKE_LIMIT).await?;
-    check(&answer)?;
-    let faults_first = minor_faults(process.0.id())?.saturating_sub(faults_init);
-    let cpu_after_first = cpu_time(process.0.id());
-    let mut warm = Vec::with_capacity(args.warm);
-    for n in 1..=args.warm {
-        let (took, answer) = api.invoke(make_event(n)?, INVOKE_LIMIT).await?;
+impl Live {
+    /// Spawns `name`'s bootstrap, waits for the end of its init and makes the first invoke.
+    async fn cold_start(
+        args: &Args,
+        name: &'static str,
+        fixtures: &Fixtures,
+        round: usize,
+    ) -> Result<Self, String> {
+        let mut api = RuntimeApi::start().await.map_err(|e| e.to_string())?;
+        let bootstrap = args.lambda_dir.join(name).join("bootstrap");
+        let spawned = Instant::now();
+        let process = Process(spawn(&bootstrap, &api.address, name, &fixtures.base)?);
+        let init = api
+            .first_next(INIT_LIMIT)
+            .await?
+            .saturating_duration_since(spawned);
+        let faults_init = minor_faults(process.0.id())?;
+        let cpu_after_init = cpu_time(process.0.id());
+        let (first, answer) = api
+            .invoke(event(args, name, fixtures, round, 0)?, INVOKE_LIMIT)
+            .await?;
         check(&answer)?;
-        warm.push(took);
+        let faults_first = minor_faults(process.0.id())?.saturating_sub(faults_init);
+        let cpu_after_first = cpu_time(process.0.id());
+        Ok(Self {
+            name,
+            api,
+            process,
+            init,
+            first,
+            warm: Vec::with_capacity(args.warm),
+            faults_init,
+            faults_first,
+            cpu_after_init,
+            cpu_after_first,
+        })
     }
-    let rss_kb = peak_rss_kb(process.0.id())?;
-    let cpu_after_warm = cpu_time(process.0.id());
-    drop(process);
-    let between = |from: Option<Duration>, to: Option<Duration>| to?.checked_sub(from?);
-    Ok(Outcome {
-        init,
-        first,
-        rss_kb,
-        faults_init,
-        faults_first,
-        cpu_init: cpu_after_init,
-        cpu_first: between(cpu_after_init, cpu_after_first),
-        cpu_warm: between(cpu_after_first, cpu_after_warm)
-            .map(|total| total / warm.len().max(1) as u32),
-        warm,
-    })
+
+    /// Warm invocation `n` (from 1).
+    async fn warm_invoke(
+        &mut self,
+        args: &Args,
+        fixtures: &Fixtures,
+        round: usize,
+        n: usize,
+    ) -> Result<(), String> {
+        let event = event(args, self.name, fixtures, round, n)?;
+        let (took, answer) = self.api.invoke(event, INVOKE_LIMIT).await?;
+        check(&answer)?;
+        self.warm.push(took);
+        Ok(())
+    }
+
+    /// Reads the peak RSS and the CPU time, and stops the process.
+    fn finish(self) -> Result<Outcome, String> {
+        let pid = self.process.0.id();
+        let rss_kb = peak_rss_kb(pid)?;
+        let cpu_after_warm = cpu_time(pid);
+        drop(self.process);
+        let between = |from: Option<Duration>, to: Option<Duration>| to?.checked_sub(from?);
+        Ok(Outcome {
+            init: self.init,
+            first: self.first,
+            rss_kb,
+            faults_init: self.faults_init,
+            faults_first: self.faults_first,
+            cpu_init: self.cpu_after_init,
+            cpu_first: between(self.cpu_after_init, self.cpu_after_first),
+            cpu_warm: between(self.cpu_after_first, cpu_after_warm)
+                .map(|total| total / self.warm.len().max(1) as u32),
+            warm: self.warm,
+        })
+    }
 }
 
 /// Every invocation must have succeeded with HTTP 200, or we would be timing errors.
