@@ -182,7 +182,7 @@ async fn run(args: &Args) -> Result<bool, String> {
         for n in 1..=args.warm {
             for (process, &i) in live.iter_mut().zip(&order) {
                 process
-                    .warm_invoke(args, &fixtures, round, n)
+                    .warm_invoke(round, n)
                     .await
                     .map_err(|e| format!("{}: {e}", names[i]))?;
             }
@@ -264,14 +264,9 @@ async fn prepare(base: &str) -> Result<Fixtures, String> {
     })
 }
 
-/// The API Gateway event for invocation `n` of `name`.
-fn event(
-    args: &Args,
-    name: &str,
-    fixtures: &Fixtures,
-    round: usize,
-    n: usize,
-) -> Result<Bytes, String> {
+/// The API Gateway event `name` is invoked with, read once per cold start from `events/`, with
+/// the attachment functions' token and body filled in.
+fn event_template(args: &Args, name: &str, fixtures: &Fixtures) -> Result<Value, String> {
     let file = match name {
         "start-attachment" => "start-attachment.json",
         "complete-attachment" => "complete-attachment.json",
@@ -283,11 +278,6 @@ fn event(
     )
     .map_err(|e| e.to_string())?;
     match name {
-        // A new chat each time (a new idempotency key), so every invoke takes the real path.
-        "start-chat" => {
-            event["headers"]["idempotency-key"] =
-                json!(format!("bench-{}-{round}-{n}", std::process::id()))
-        }
         "start-attachment" => {
             event["headers"]["x-amz-bearer"] = json!(fixtures.connection_token);
             event["body"] = json!(json!({"AttachmentName": "bench.pdf", "AttachmentSizeInBytes": 14, "ContentType": "application/pdf", "ClientToken": "bench-start"}).to_string());
@@ -301,7 +291,19 @@ fn event(
         }
         _ => {}
     }
-    Ok(Bytes::from(event.to_string()))
+    Ok(event)
+}
+
+/// The event for invocation `n` of `name` in `round`.
+fn event(template: &Value, name: &str, round: usize, n: usize) -> Bytes {
+    if name != "start-chat" {
+        return Bytes::from(template.to_string());
+    }
+    // A new chat each time (a new idempotency key), so every invoke takes the real path.
+    let mut event = template.clone();
+    event["headers"]["idempotency-key"] =
+        json!(format!("bench-{}-{round}-{n}", std::process::id()));
+    Bytes::from(event.to_string())
 }
 
 struct Outcome {
@@ -339,6 +341,7 @@ impl Drop for Process {
 /// One bootstrap process after its cold start, with its Runtime API and what was measured so far.
 struct Live {
     name: &'static str,
+    event_template: Value,
     api: RuntimeApi,
     process: Process,
     init: Duration,
@@ -358,6 +361,7 @@ impl Live {
         fixtures: &Fixtures,
         round: usize,
     ) -> Result<Self, String> {
+        let event_template = event_template(args, name, fixtures)?;
         let mut api = RuntimeApi::start().await.map_err(|e| e.to_string())?;
         let bootstrap = args.lambda_dir.join(name).join("bootstrap");
         let spawned = Instant::now();
@@ -369,13 +373,14 @@ impl Live {
         let faults_init = minor_faults(process.0.id())?;
         let cpu_after_init = cpu_time(process.0.id());
         let (first, answer) = api
-            .invoke(event(args, name, fixtures, round, 0)?, INVOKE_LIMIT)
+            .invoke(event(&event_template, name, round, 0), INVOKE_LIMIT)
             .await?;
         check(&answer)?;
         let faults_first = minor_faults(process.0.id())?.saturating_sub(faults_init);
         let cpu_after_first = cpu_time(process.0.id());
         Ok(Self {
             name,
+            event_template,
             api,
             process,
             init,
@@ -389,14 +394,8 @@ impl Live {
     }
 
     /// Warm invocation `n` (from 1).
-    async fn warm_invoke(
-        &mut self,
-        args: &Args,
-        fixtures: &Fixtures,
-        round: usize,
-        n: usize,
-    ) -> Result<(), String> {
-        let event = event(args, self.name, fixtures, round, n)?;
+    async fn warm_invoke(&mut self, round: usize, n: usize) -> Result<(), String> {
+        let event = event(&self.event_template, self.name, round, n);
         let (took, answer) = self.api.invoke(event, INVOKE_LIMIT).await?;
         check(&answer)?;
         self.warm.push(took);
