@@ -136,7 +136,7 @@ async fn run(args: &Args) -> Result<bool, String> {
         let fixtures = prepare(&server.base_url).await?;
         (None, Some(server), fixtures)
     } else {
-        let stub = bench::stub::start().await.map_err(|e| e.to_string())?;
+        let stub = bench::stub::start().map_err(|e| e.to_string())?;
         let fixtures = Fixtures {
             base: stub.base_url.clone(),
             connection_token: "stub-connection-token".into(),
