@@ -141,5 +141,31 @@ fn measures_every_deployable_with_both_upstreams() {
                 }
             }
         }
+        // The warm-latency spread: "value (difference from the floor)" at p50, p90, p95, p99
+        // and p99.9, rising from column to column, and the floor's differences all zero.
+        assert!(
+            stdout.contains("| Warm latency (µs), and − floor |"),
+            "{stdout}"
+        );
+        for name in DEPLOYABLES {
+            let cells = row(&stdout, name, 3);
+            let values: Vec<f64> = cells[2..7]
+                .iter()
+                .map(|cell| {
+                    let (value, difference) = cell.split_once(" (").unwrap_or_else(|| {
+                        panic!(
+                            "{name}'s cell {cell:?}:
+{stdout}"
+                        )
+                    });
+                    if name == "floor-hello" {
+                        assert_eq!(difference, "+0)", "{stdout}");
+                    }
+                    value.parse().expect("a latency in µs")
+                })
+                .collect();
+            assert!(values[0] > 0.0, "{stdout}");
+            assert!(values.windows(2).all(|w| w[0] <= w[1]), "{stdout}");
+        }
     }
 }

@@ -31,6 +31,16 @@ const RSS_RATIO: f64 = 2.0;
 const RSS_MAX_MB: f64 = 16.0;
 const ZIP_MAX_MB: f64 = 5.0;
 
+/// The warm-latency quantiles printed besides p50 and p99, to show how the difference from the
+/// floor grows towards the tail: (column name, per mille).
+const SPREAD: [(&str, usize); 5] = [
+    ("p50", 500),
+    ("p90", 900),
+    ("p95", 950),
+    ("p99", 990),
+    ("p99.9", 999),
+];
+
 struct Args {
     lambda_dir: PathBuf,
     events_dir: PathBuf,
@@ -524,10 +534,11 @@ fn median<T: Ord + Copy + Default>(values: &mut [T]) -> T {
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
-fn percentile(values: &mut [Duration], p: usize) -> Duration {
+/// The `per_mille`/1000 quantile (500 is the median, 990 the 99th percentile).
+fn quantile(values: &mut [Duration], per_mille: usize) -> Duration {
     values.sort();
     values
-        .get((values.len() * p / 100).min(values.len().saturating_sub(1)))
+        .get((values.len() * per_mille / 1000).min(values.len().saturating_sub(1)))
         .copied()
         .unwrap_or_default()
 }
@@ -542,6 +553,8 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
         first: f64,
         p50: f64,
         p99: f64,
+        /// Warm latency (µs) at each of [`SPREAD`].
+        spread: Vec<f64>,
         rss: f64,
         zip: f64,
         cold: f64,
@@ -569,8 +582,12 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
                 name: name.to_string(),
                 init: ms(median(&mut s.init)),
                 first: ms(median(&mut s.first)),
-                p50: us(percentile(&mut s.warm, 50)),
-                p99: us(percentile(&mut s.warm, 99)),
+                p50: us(quantile(&mut s.warm, 500)),
+                p99: us(quantile(&mut s.warm, 990)),
+                spread: SPREAD
+                    .iter()
+                    .map(|&(_, per_mille)| us(quantile(&mut s.warm, per_mille)))
+                    .collect(),
                 rss: median(&mut s.rss_kb) as f64 / 1024.0,
                 zip: s.zip_bytes as f64 / (1024.0 * 1024.0),
                 cold: ms(median(&mut cold)),
@@ -620,6 +637,19 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
             ),
             _ => println!("| {} | n/a | | n/a | | n/a | |", r.name),
         }
+    }
+    println!();
+    let heads: Vec<&str> = SPREAD.iter().map(|&(name, _)| name).collect();
+    println!("| Warm latency (µs), and − floor | {} |", heads.join(" | "));
+    println!("|---|{}", "---|".repeat(SPREAD.len()));
+    for r in &rows {
+        let cells: Vec<String> = r
+            .spread
+            .iter()
+            .zip(&floor.spread)
+            .map(|(v, f)| format!("{v:.0} ({:+.0})", v - f))
+            .collect();
+        println!("| {} | {} |", r.name, cells.join(" | "));
     }
     println!();
     let mut all = true;
