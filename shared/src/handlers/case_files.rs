@@ -8,7 +8,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{json, Map, Value};
 
-use super::serve;
+use super::{serve, Done, LogFields};
 use crate::cases::{CompleteCaseFileRequest, StartCaseFileRequest};
 use crate::config::{CaseFilesConfig, CasesConfig};
 use crate::connect::{complete_case_file_upload, start_case_file_upload};
@@ -89,7 +89,7 @@ async fn start(
     config: &CaseFilesConfig,
     connect: Option<&aws_sdk_connect::Client>,
     req: Request,
-) -> Result<Value, ApiError> {
+) -> Result<Done, ApiError> {
     let checked = preamble(config, connect, &req)?;
     let request = StartCaseFileRequest::parse(&checked.body, &config.files)?;
     let created_by = match &checked.caller {
@@ -98,13 +98,14 @@ async fn start(
     };
     let result =
         start_case_file_upload(checked.connect, checked.cases, &request, created_by).await?;
-    tracing::info!(
-        file_id = result.file_id,
-        size = request.file_size_in_bytes,
-        content_type = request.content_type,
-        "case file upload started"
-    );
-    serde_json::to_value(result).map_err(|e| ApiError::Internal(e.to_string()))
+    let log = LogFields {
+        file_id: Some(result.file_id.clone()),
+        size: Some(request.file_size_in_bytes),
+        content_type: Some(request.content_type),
+        ..LogFields::default()
+    };
+    let body = serde_json::to_value(result).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Done::new(body, log))
 }
 
 /// Confirms the browser's upload of a case file.
@@ -112,10 +113,14 @@ async fn complete(
     config: &CaseFilesConfig,
     connect: Option<&aws_sdk_connect::Client>,
     req: Request,
-) -> Result<Value, ApiError> {
+) -> Result<Done, ApiError> {
     let checked = preamble(config, connect, &req)?;
     let request = CompleteCaseFileRequest::parse(&checked.body)?;
     complete_case_file_upload(checked.connect, checked.cases, &request).await?;
-    tracing::info!(file_id = request.file_id, "case file upload completed");
-    Ok(json!({ "FileId": request.file_id }))
+    let body = json!({ "FileId": request.file_id });
+    let log = LogFields {
+        file_id: Some(request.file_id),
+        ..LogFields::default()
+    };
+    Ok(Done::new(body, log))
 }

@@ -1,9 +1,9 @@
 //! POST /attachments/complete: tells Connect the browser's upload has finished.
 
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{attachment_preamble, serve};
+use super::{attachment_preamble, serve, Done, LogFields};
 use crate::attachment::CompleteAttachmentRequest;
 use crate::config::AttachmentConfig;
 use crate::connect::complete_attachment_upload;
@@ -27,13 +27,13 @@ async fn complete_attachment(
     config: &AttachmentConfig,
     participant: &aws_sdk_connectparticipant::Client,
     req: Request,
-) -> Result<Value, ApiError> {
+) -> Result<Done, ApiError> {
     let (token, body) = attachment_preamble(config, &req)?;
     let request = CompleteAttachmentRequest::parse(&body)?;
     complete_attachment_upload(participant, token, &request).await?;
-    tracing::info!(
-        attachment_id = request.attachment_id,
-        "attachment upload completed"
-    );
-    Ok(json!({}))
+    let log = LogFields {
+        attachment_id: Some(request.attachment_id),
+        ..LogFields::default()
+    };
+    Ok(Done::new(json!({}), log))
 }

@@ -2,7 +2,9 @@
 //! Each handler reads as parse -> validate -> call Connect -> respond, and takes its
 //! configuration and SDK clients as parameters. [`serve`] is the lifecycle they share:
 //! CORS preflight, method check, mapping every [`ApiError`] to a JSON response (never an `Err`,
-//! which API Gateway would turn into a bare 5xx without CORS headers), and one log line per request.
+//! which API Gateway would turn into a bare 5xx without CORS headers), and the request's log line:
+//! one per request, carrying what the handler did ([`Done`]), plus an error line when a request
+//! fails on our or Connect's side.
 
 mod case_files;
 mod complete_attachment;
@@ -31,8 +33,35 @@ use crate::http::{
 /// The header a browser uses to pass the customer's ConnectionToken (as the Participant API does).
 pub const CONNECTION_TOKEN_HEADER: &str = "x-amz-bearer";
 
+/// What a handler returns on success: the response body, and what the request's log line says
+/// about it.
+pub(crate) struct Done {
+    body: Value,
+    log: LogFields,
+}
+
+impl Done {
+    pub(crate) fn new(body: Value, log: LogFields) -> Self {
+        Self { body, log }
+    }
+}
+
+/// Identifiers and counts a route adds to the request's log line: what it created, never
+/// tokens, display names or attribute values. Fields left `None` are not written.
+#[derive(Default)]
+pub(crate) struct LogFields {
+    pub contact_id: Option<String>,
+    pub attachment_id: Option<String>,
+    pub file_id: Option<String>,
+    pub size: Option<u64>,
+    pub content_type: Option<String>,
+    pub attributes: Option<usize>,
+    pub persistent: Option<bool>,
+    pub authenticated: Option<bool>,
+}
+
 /// Runs one request through the shared lifecycle; `route` names it in logs.
-pub async fn serve<F, Fut>(
+pub(crate) async fn serve<F, Fut>(
     route: &'static str,
     cors: &CorsConfig,
     req: Request,
@@ -40,7 +69,7 @@ pub async fn serve<F, Fut>(
 ) -> Response<Body>
 where
     F: FnOnce(Request) -> Fut,
-    Fut: Future<Output = Result<Value, ApiError>>,
+    Fut: Future<Output = Result<Done, ApiError>>,
 {
     let started = Instant::now();
     let request_id = request_id(&req);
@@ -60,6 +89,7 @@ where
         None
     };
 
+    let mut log = LogFields::default();
     let (mut response, outcome) = match refusal {
         Some(ApiError::DirectAccessDenied) => (
             error_response(&ApiError::DirectAccessDenied, request_id.as_deref()),
@@ -68,7 +98,10 @@ where
         _ if method == Method::OPTIONS => (preflight_response(), "preflight"),
         Some(err) => (error_response(&err, request_id.as_deref()), err.code()),
         None => match handler(req).await {
-            Ok(body) => (json_response(StatusCode::OK, &body), "ok"),
+            Ok(done) => {
+                log = done.log;
+                (json_response(StatusCode::OK, &done.body), "ok")
+            }
             Err(err) => {
                 if err.status().is_server_error() {
                     tracing::error!(request_id, route, error = %err, "request failed");
@@ -88,6 +121,14 @@ where
         status = response.status().as_u16(),
         outcome,
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        contact_id = log.contact_id.as_deref(),
+        attachment_id = log.attachment_id.as_deref(),
+        file_id = log.file_id.as_deref(),
+        size = log.size,
+        content_type = log.content_type.as_deref(),
+        attributes = log.attributes,
+        persistent = log.persistent,
+        authenticated = log.authenticated,
         "request finished"
     );
     response

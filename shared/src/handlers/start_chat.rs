@@ -1,9 +1,9 @@
 //! POST /chat: starts a chat contact and returns what the widget needs to connect.
 
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::serve;
+use super::{serve, Done, LogFields};
 use crate::auth::Authenticator;
 use crate::chat::StartChatRequest;
 use crate::config::StartChatConfig;
@@ -29,7 +29,7 @@ async fn start_chat(
     connect: &aws_sdk_connect::Client,
     auth: Option<&Authenticator>,
     req: Request,
-) -> Result<Value, ApiError> {
+) -> Result<Done, ApiError> {
     let identity = match auth {
         Some(auth) => Some(auth.authenticate(header(&req, "authorization")).await?),
         None => None,
@@ -42,14 +42,14 @@ async fn start_chat(
         .map(|v| v.to_str().map(str::trim).unwrap_or_default());
     let request = StartChatRequest::parse(&body, idempotency_key, config, identity.as_ref())?;
     let result = start_chat_contact(connect, config, &request).await?;
-    tracing::info!(
-        contact_id = result.contact_id,
-        attributes = request.attributes.len(),
-        persistent = request.persistent_chat.is_some(),
-        authenticated = identity.is_some(),
-        "chat started"
-    );
-    Ok(json!({
+    let log = LogFields {
+        contact_id: Some(result.contact_id.clone()),
+        attributes: Some(request.attributes.len()),
+        persistent: Some(request.persistent_chat.is_some()),
+        authenticated: Some(identity.is_some()),
+        ..LogFields::default()
+    };
+    let body = json!({
         "data": {
             "startChatResult": result,
             "featurePermissions": {
@@ -57,5 +57,6 @@ async fn start_chat(
                 "MESSAGING_MARKDOWN": request.markdown_enabled(),
             }
         }
-    }))
+    });
+    Ok(Done::new(body, log))
 }
