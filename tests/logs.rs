@@ -11,16 +11,8 @@ async fn each_request_is_one_log_line_naming_what_it_created() {
     let stack = Stack::start().await;
     let logs = LogCapture::default();
     let _guard = logs.install("info");
-    let (started, connection_token) = stack.chat_with_connection().await;
+    let (started, _, attachment) = stack.chat_with_attachment().await;
     let contact_id = started.body["data"]["startChatResult"]["ContactId"].clone();
-    let attachment = stack
-        .start_attachment(with_header(
-            event("start-attachment.json"),
-            "x-amz-bearer",
-            &connection_token,
-        ))
-        .await;
-    assert_eq!(attachment.status, 200, "{}", attachment.body);
 
     let refused = stack
         .start_chat(with_body(event("start-chat-minimal.json"), "{}"))

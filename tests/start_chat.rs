@@ -573,19 +573,11 @@ async fn tokens_names_and_attribute_values_never_reach_the_logs() {
     let stack = Stack::start().await;
     let logs = LogCapture::default();
     let _guard = logs.install("trace");
-    let (started, connection_token) = stack.chat_with_connection().await;
+    let (started, connection_token, attachment) = stack.chat_with_attachment().await;
     let participant_token = started.body["data"]["startChatResult"]["ParticipantToken"]
         .as_str()
         .unwrap()
         .to_owned();
-    let attachment = stack
-        .start_attachment(with_header(
-            event("start-attachment.json"),
-            "x-amz-bearer",
-            &connection_token,
-        ))
-        .await;
-    assert_eq!(attachment.status, 200, "{}", attachment.body);
     let upload_url = attachment.body["UploadMetadata"]["Url"]
         .as_str()
         .unwrap()

@@ -163,6 +163,22 @@ impl Stack {
         (started, connection_token)
     }
 
+    /// [`Self::chat_with_connection`], then step 1 of an attachment (`events/start-attachment.json`)
+    /// with that connection's token, which must succeed. Returns the chat's answer, the
+    /// ConnectionToken and the attachment's answer.
+    pub async fn chat_with_attachment(&self) -> (Answer, String, Answer) {
+        let (started, connection_token) = self.chat_with_connection().await;
+        let attachment = self
+            .start_attachment(with_header(
+                event("start-attachment.json"),
+                "x-amz-bearer",
+                &connection_token,
+            ))
+            .await;
+        assert_eq!(attachment.status, 200, "{}", attachment.body);
+        (started, connection_token, attachment)
+    }
+
     /// Arms a fault on connect-local through its admin API.
     pub async fn inject(&self, operation: &str, error: &str, count: u32) {
         let resp = reqwest::Client::new()
