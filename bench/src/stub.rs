@@ -1,5 +1,6 @@
-//! A minimal stand-in for Connect and the Participant Service: canned, valid answers to the three
-//! operations the functions call, with no checks. Benchmarks use it to time the functions' own
+//! A minimal stand-in for Connect and the Participant Service: canned, valid answers to the
+//! operations the measured functions call (StartChatContact, StartAttachmentUpload,
+//! CompleteAttachmentUpload, StartAttachedFileUpload), with no checks. Benchmarks use it to time the functions' own
 //! work; connect-local (which verifies signatures and keeps state) is the alternative.
 //!
 //! It answers from plain blocking threads, one per connection, with responses written out in
@@ -98,8 +99,8 @@ fn spawn_acceptor(shared: Arc<Shared>) -> io::Result<()> {
     Ok(())
 }
 
-/// The three operations' paths and canned answers.
-const OPERATIONS: [(&str, &str, &str); 3] = [
+/// The operations' methods, paths (`*` stands for one path segment) and canned answers.
+const OPERATIONS: [(&str, &str, &str); 4] = [
     (
         "PUT",
         "/contact/chat",
@@ -111,6 +112,11 @@ const OPERATIONS: [(&str, &str, &str); 3] = [
         r#"{"AttachmentId":"stub-attachment","UploadMetadata":{"Url":"http://127.0.0.1:9/upload","UrlExpiry":"2030-01-01T00:00:00Z","HeadersToInclude":{"Content-Type":"application/pdf","Content-Length":"14"}}}"#,
     ),
     ("POST", "/participant/complete-attachment-upload", "{}"),
+    (
+        "PUT",
+        "/attached-files/*",
+        r#"{"FileArn":"arn:aws:connect:us-east-1:123456789012:instance/stub/file/stub-file","FileId":"stub-file","CreationTime":"2026-11-21T08:00:00.000Z","FileStatus":"PROCESSING","UploadUrlMetadata":{"Url":"http://127.0.0.1:9/upload","UrlExpiry":"2030-01-01T00:00:00Z","HeadersToInclude":{"Content-Type":"application/pdf","Content-Length":"18"}}}"#,
+    ),
 ];
 
 const NOT_FOUND: &[u8] = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
@@ -140,7 +146,7 @@ fn serve(mut stream: TcpStream, shared: &Shared, mut after_answer: impl FnMut())
         let canned = shared
             .responses
             .iter()
-            .find(|c| c.method == method && c.path == path);
+            .find(|c| c.method == method && path_matches(c.path, &path));
         // Only the operations count: the functions also send an unsigned GET when they open
         // their connection at init (`shared::connect::Upstream::open`), which gets a 404 here.
         let response = match canned {
@@ -158,6 +164,19 @@ fn serve(mut stream: TcpStream, shared: &Shared, mut after_answer: impl FnMut())
     }
     let _ = stream.shutdown(Shutdown::Both);
     after_answer();
+}
+
+/// Whether `path` fits `pattern`, where a `*` segment stands for any one segment.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(segment)) if !segment.is_empty() => {}
+            (Some(expected), Some(segment)) if expected == segment => {}
+            _ => return false,
+        }
+    }
 }
 
 /// Reads until `buffer` starts with a whole request; None when the connection ends first (or
@@ -195,4 +214,35 @@ fn parse(buffer: &[u8]) -> Option<(String, String, usize)> {
         .unwrap_or(0);
     let total = head_end + body_len;
     (buffer.len() >= total).then_some((method, path, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_segment_by_segment() {
+        assert!(path_matches("/contact/chat", "/contact/chat"));
+        assert!(!path_matches("/contact/chat", "/contact/chats"));
+        assert!(path_matches(
+            "/attached-files/*",
+            "/attached-files/instance-1"
+        ));
+        assert!(!path_matches("/attached-files/*", "/attached-files/"));
+        assert!(!path_matches(
+            "/attached-files/*",
+            "/attached-files/instance-1/file-1"
+        ));
+    }
+
+    #[test]
+    fn requests_are_read_whole_with_their_body() {
+        let head = b"PUT /attached-files/i-1?associatedResourceArn=x HTTP/1.1\r\nContent-Length: 2\r\n\r\n";
+        assert_eq!(parse(head), None, "the body has not arrived");
+        let whole = [head.as_slice(), b"{}GET /next"].concat();
+        assert_eq!(
+            parse(&whole),
+            Some(("PUT".into(), "/attached-files/i-1".into(), head.len() + 2))
+        );
+    }
 }

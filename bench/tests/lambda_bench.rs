@@ -1,23 +1,24 @@
-//! lambda-bench end to end at a tiny size, on debug builds of the four deployables: it must run
-//! every bootstrap under its Runtime API with both upstreams (every answer HTTP 200, the stub's
-//! self-check passing) and print the full tables. The targets are not asserted here: debug builds
-//! say nothing about them; `scripts/bench.sh` measures release builds.
+//! lambda-bench end to end at a tiny size, on debug builds of the floor and the functions: it must
+//! run every bootstrap under its Runtime API with both upstreams (every answer HTTP 200, the
+//! stub's self-check passing) and print the full tables. The targets are not asserted here:
+//! debug builds say nothing about them; `scripts/bench.sh` measures release builds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const DEPLOYABLES: [&str; 4] = [
+const DEPLOYABLES: [&str; 5] = [
     "floor-hello",
     "start-chat",
     "start-attachment",
     "complete-attachment",
+    "case-files",
 ];
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Builds the four bootstraps (with --bin, so the test build's dependencies are reused) and lays
+/// Builds the bootstraps (with --bin, so the test build's dependencies are reused) and lays
 /// them out as `DIR/<name>/bootstrap` plus `bootstrap.zip`, as cargo-lambda does.
 fn lambda_dir() -> PathBuf {
     let root = workspace();

@@ -1,10 +1,11 @@
-//! lambda-bench: cold start, latency, memory, size and CPU time of the three functions against a
-//! floor (a bare lambda_http hello-world built the same way). Each bootstrap runs as a fresh
+//! lambda-bench: cold start, latency, memory, size and CPU time of the functions (the chat
+//! widget's three and case-files) against a floor (a bare lambda_http hello-world built the same
+//! way). Each bootstrap runs as a fresh
 //! process under our own Lambda Runtime API on loopback; Connect calls go to a minimal stub
 //! (default) or to connect-local (`--upstream connect-local`), both in this process.
-//! Every round cold-starts the four deployables one after another (in a rotating order), then
-//! makes their warm invokes in turns, so ratios hold on a noisy machine: a stall of the host
-//! lands on all four rather than on whichever one happens to be running.
+//! Every round cold-starts the deployables one after another (in a rotating order), then makes
+//! their warm invokes in turns, so ratios hold on a noisy machine: a stall of the host lands on
+//! all of them rather than on whichever one happens to be running.
 //!
 //! Normally run through `scripts/bench.sh`, which builds the deployables with cargo-lambda.
 
@@ -21,7 +22,15 @@ use serde_json::{json, Value};
 const INIT_LIMIT: Duration = Duration::from_secs(20);
 const INVOKE_LIMIT: Duration = Duration::from_secs(20);
 const FLOOR: &str = "floor-hello";
-const FUNCTIONS: [&str; 3] = ["start-chat", "start-attachment", "complete-attachment"];
+/// case-files is measured on its start route (StartAttachedFileUpload).
+const FUNCTIONS: [&str; 4] = [
+    "start-chat",
+    "start-attachment",
+    "complete-attachment",
+    "case-files",
+];
+/// The Cases domain case-files is configured with.
+const CASES_DOMAIN_ARN: &str = "arn:aws:cases:us-east-1:123456789012:domain/bench-domain";
 
 // Targets, as ratios to the floor measured in the same run (issue "Fast and small").
 const INIT_RATIO: f64 = 1.5;
@@ -280,6 +289,7 @@ fn event_template(args: &Args, name: &str, fixtures: &Fixtures) -> Result<Value,
     let file = match name {
         "start-attachment" => "start-attachment.json",
         "complete-attachment" => "complete-attachment.json",
+        "case-files" => "case-attachment-start.json",
         _ => "start-chat-minimal.json",
     };
     let path = args.events_dir.join(file);
@@ -298,6 +308,11 @@ fn event_template(args: &Args, name: &str, fixtures: &Fixtures) -> Result<Value,
                 json!({"AttachmentIds": [fixtures.attachment_id], "ClientToken": "bench-complete"})
                     .to_string()
             );
+        }
+        // A fixed ClientToken: every invoke asks for the same file, which connect-local then
+        // answers idempotently instead of counting a new file against its per-case quota.
+        "case-files" => {
+            event["body"] = json!(json!({"CaseId": "8d9f2a2e-5b61-4c1c-9a0e-2f7c1d0b6e11", "FileName": "bench.pdf", "FileSizeInBytes": 14, "ContentType": "application/pdf", "ClientToken": "bench-case-start"}).to_string());
         }
         _ => {}
     }
@@ -445,7 +460,8 @@ fn check(answer: &bench::runtime_api::Answer) -> Result<(), String> {
 }
 
 fn spawn(bootstrap: &Path, runtime_api: &str, name: &str, connect: &str) -> Result<Child, String> {
-    Command::new(bootstrap)
+    let mut command = Command::new(bootstrap);
+    command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
         .env("AWS_LAMBDA_FUNCTION_NAME", name)
@@ -477,7 +493,12 @@ fn spawn(bootstrap: &Path, runtime_api: &str, name: &str, connect: &str) -> Resu
         .env("TZ", ":UTC")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::null());
+    // Only case-files is deployed with the Cases domain (template.yaml).
+    if name == "case-files" {
+        command.env("CASES_DOMAIN_ARN", CASES_DOMAIN_ARN);
+    }
+    command
         .spawn()
         .map_err(|e| format!("{}: {e}", bootstrap.display()))
 }
