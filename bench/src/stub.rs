@@ -1,7 +1,8 @@
 //! A minimal stand-in for Connect and the Participant Service: canned, valid answers to the
 //! operations the measured functions call (StartChatContact, StartAttachmentUpload,
-//! CompleteAttachmentUpload, StartAttachedFileUpload), with no checks. Benchmarks use it to time the functions' own
-//! work; connect-local (which verifies signatures and keeps state) is the alternative.
+//! CompleteAttachmentUpload, StartAttachedFileUpload), with no checks. Benchmarks use it to time
+//! the functions' own work; connect-local (which verifies signatures and keeps state) is the
+//! alternative.
 //!
 //! It answers from plain blocking threads, one per connection, with responses written out in
 //! advance: a request wakes the thread reading its socket directly, with no async runtime, task
@@ -13,7 +14,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// Largest request head the stub reads; the functions' requests are about 1 KB.
+/// Largest request (head and body) the stub reads; the functions' requests are about 1 KB.
 const MAX_REQUEST: usize = 64 * 1024;
 
 /// A running stub; stops accepting connections when dropped (open ones end when their client
@@ -70,9 +71,10 @@ pub fn start() -> io::Result<Stub> {
     Ok(Stub { base_url, shared })
 }
 
-/// Starts the thread that takes the next connection and then serves it. One thread is always
-/// waiting in `accept`: each one starts its successor only after answering its connection's
-/// first request (or losing it), so that no connection waits for a thread to be created.
+/// Starts the thread that takes the next connection and then serves it. Each thread starts its
+/// successor (the next one to wait in `accept`) only after answering its connection's first
+/// request, or losing the connection, so that the first request is never held up by a thread
+/// being created; a connection that arrives in between waits in the listen backlog.
 fn spawn_acceptor(shared: Arc<Shared>) -> io::Result<()> {
     std::thread::Builder::new()
         .name("stub-connection".into())
