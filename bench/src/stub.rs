@@ -82,8 +82,9 @@ fn spawn_acceptor(shared: Arc<Shared>) -> io::Result<()> {
             let stream = loop {
                 match shared.listener.accept() {
                     Ok((stream, _)) => break stream,
-                    Err(_) if !shared.stopping.load(Ordering::Relaxed) => continue,
-                    Err(_) => return,
+                    Err(_) if shared.stopping.load(Ordering::Relaxed) => return,
+                    // E.g. out of file descriptors: wait rather than spin.
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
                 }
             };
             if shared.stopping.load(Ordering::Relaxed) {
