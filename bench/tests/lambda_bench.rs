@@ -153,12 +153,9 @@ fn measures_every_deployable_with_both_upstreams() {
             let values: Vec<f64> = cells[2..7]
                 .iter()
                 .map(|cell| {
-                    let (value, difference) = cell.split_once(" (").unwrap_or_else(|| {
-                        panic!(
-                            "{name}'s cell {cell:?}:
-{stdout}"
-                        )
-                    });
+                    let (value, difference) = cell
+                        .split_once(" (")
+                        .unwrap_or_else(|| panic!("{name}'s cell {cell:?}:\n{stdout}"));
                     if name == "floor-hello" {
                         assert_eq!(difference, "+0)", "{stdout}");
                     }

@@ -1,8 +1,8 @@
 //! lambda-bench: cold start, latency, memory, size and CPU time of the functions (the chat
 //! widget's three and case-files) against a floor (a bare lambda_http hello-world built the same
-//! way). Each bootstrap runs as a fresh
-//! process under our own Lambda Runtime API on loopback; Connect calls go to a minimal stub
-//! (default) or to connect-local (`--upstream connect-local`), both in this process.
+//! way). Each bootstrap runs as a fresh process under our own Lambda Runtime API on loopback;
+//! Connect calls go to a minimal stub (default) or to connect-local (`--upstream
+//! connect-local`), both in this process.
 //! Every round cold-starts the deployables one after another (in a rotating order), then makes
 //! their warm invokes in turns, so ratios hold on a noisy machine: a stall of the host lands on
 //! all of them rather than on whichever one happens to be running.
@@ -555,11 +555,10 @@ fn median<T: Ord + Copy + Default>(values: &mut [T]) -> T {
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
-/// The `per_mille`/1000 quantile (500 is the median, 990 the 99th percentile).
-fn quantile(values: &mut [Duration], per_mille: usize) -> Duration {
-    values.sort();
-    values
-        .get((values.len() * per_mille / 1000).min(values.len().saturating_sub(1)))
+/// The `per_mille`/1000 quantile of `sorted` (500 is the median, 990 the 99th percentile).
+fn quantile(sorted: &[Duration], per_mille: usize) -> Duration {
+    sorted
+        .get((sorted.len() * per_mille / 1000).min(sorted.len().saturating_sub(1)))
         .copied()
         .unwrap_or_default()
 }
@@ -599,15 +598,16 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
             // Per round, before the vectors are sorted: what a caller waits for on a cold start.
             let mut cold: Vec<Duration> =
                 s.init.iter().zip(&s.first).map(|(i, f)| *i + *f).collect();
+            s.warm.sort();
             Row {
                 name: name.to_string(),
                 init: ms(median(&mut s.init)),
                 first: ms(median(&mut s.first)),
-                p50: us(quantile(&mut s.warm, 500)),
-                p99: us(quantile(&mut s.warm, 990)),
+                p50: us(quantile(&s.warm, 500)),
+                p99: us(quantile(&s.warm, 990)),
                 spread: SPREAD
                     .iter()
-                    .map(|&(_, per_mille)| us(quantile(&mut s.warm, per_mille)))
+                    .map(|&(_, per_mille)| us(quantile(&s.warm, per_mille)))
                     .collect(),
                 rss: median(&mut s.rss_kb) as f64 / 1024.0,
                 zip: s.zip_bytes as f64 / (1024.0 * 1024.0),
