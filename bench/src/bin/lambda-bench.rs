@@ -1,6 +1,9 @@
 //! lambda-bench: cold start, latency, memory, size and CPU time of the functions (the chat
 //! widget's three and case-files) against a floor (a bare lambda_http hello-world built the same
-//! way). Each bootstrap runs as a fresh process under our own Lambda Runtime API on loopback;
+//! way). A reference, floor-call (a hello-world on the functions' current-thread runtime that
+//! makes one plain HTTP call upstream per invoke), is measured alongside without targets, to
+//! separate what the upstream round trip costs from what the functions' own work costs. Each bootstrap runs as a fresh process under our own Lambda
+//! Runtime API on loopback;
 //! Connect calls go to a minimal stub (default) or to connect-local (`--upstream
 //! connect-local`), both in this process.
 //! Every round cold-starts the deployables one after another (in a rotating order), then makes
@@ -22,6 +25,8 @@ use serde_json::{json, Value};
 const INIT_LIMIT: Duration = Duration::from_secs(20);
 const INVOKE_LIMIT: Duration = Duration::from_secs(20);
 const FLOOR: &str = "floor-hello";
+/// Measured and printed like the others, but not checked against the targets.
+const REFERENCE: &str = "floor-call";
 /// case-files is measured on its start route (StartAttachedFileUpload).
 const FUNCTIONS: [&str; 4] = [
     "start-chat",
@@ -163,7 +168,7 @@ async fn run(args: &Args) -> Result<bool, String> {
         };
         (Some(stub), None, fixtures)
     };
-    let names: Vec<&str> = std::iter::once(FLOOR).chain(FUNCTIONS).collect();
+    let names: Vec<&str> = [FLOOR, REFERENCE].into_iter().chain(FUNCTIONS).collect();
     let mut samples: Vec<Samples> = names.iter().map(|_| Samples::default()).collect();
     for (i, name) in names.iter().enumerate() {
         let zip = args.lambda_dir.join(name).join("bootstrap.zip");
@@ -221,9 +226,10 @@ async fn run(args: &Args) -> Result<bool, String> {
         }
         eprintln!("lambda-bench: round {} of {} done", round + 1, args.rounds);
     }
-    // Every function invocation makes exactly one upstream call: check they reached the stub.
+    // Every invocation of a function or the reference makes exactly one upstream call: check
+    // they reached the stub.
     if let Some(stub) = &stub {
-        let expected = (FUNCTIONS.len() * args.rounds * (args.warm + 1)) as u64;
+        let expected = ((FUNCTIONS.len() + 1) * args.rounds * (args.warm + 1)) as u64;
         if stub.answered() != expected {
             return Err(format!(
                 "the stub answered {} requests, expected {expected}",
@@ -231,7 +237,8 @@ async fn run(args: &Args) -> Result<bool, String> {
             ));
         }
     }
-    println!("Connect and Participant Service calls went to {upstream} on loopback; {} rounds, {} warm invokes per round.\n", args.rounds, args.warm);
+    println!("Connect and Participant Service calls went to {upstream} on loopback; {} rounds, {} warm invokes per round.", args.rounds, args.warm);
+    println!("{REFERENCE} is a reference without targets: a hello-world on the functions' current-thread runtime that makes one plain HTTP call (no SDK) to the same upstream per invoke.\n");
     Ok(report(&names, &mut samples))
 }
 
@@ -674,7 +681,10 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
     }
     println!();
     let mut all = true;
-    for r in &rows[1..] {
+    for r in rows
+        .iter()
+        .filter(|r| r.name != FLOOR && r.name != REFERENCE)
+    {
         let checks = [
             (
                 format!("init {:.2}× floor ≤ {INIT_RATIO}×", r.init / floor.init),
