@@ -47,12 +47,17 @@ async fn main() -> Result<(), Error> {
 }
 
 /// Sends one request and reads the whole answer, whatever its status.
-async fn call(client: &Upstream, method: http::Method, url: &str, body: &str) -> Result<(), Error> {
+async fn call(
+    client: &Upstream,
+    method: http::Method,
+    url: &str,
+    body: &'static str,
+) -> Result<(), Error> {
     let request = http::Request::builder()
         .method(method)
         .uri(url)
         .header("content-type", "application/x-amz-json-1.1")
-        .body(Full::new(Bytes::from(body.to_owned())))?;
+        .body(Full::new(Bytes::from_static(body.as_bytes())))?;
     let response = client.request(request).await?;
     response.into_body().collect().await?;
     Ok(())

@@ -2,10 +2,10 @@
 //! widget's three and case-files) against a floor (a bare lambda_http hello-world built the same
 //! way). A reference, floor-call (a hello-world on the functions' current-thread runtime that
 //! makes one plain HTTP call upstream per invoke), is measured alongside without targets, to
-//! separate what the upstream round trip costs from what the functions' own work costs. Each bootstrap runs as a fresh process under our own Lambda
-//! Runtime API on loopback;
-//! Connect calls go to a minimal stub (default) or to connect-local (`--upstream
-//! connect-local`), both in this process.
+//! separate what the upstream round trip costs from what the functions' own work costs.
+//! Each bootstrap runs as a fresh process under our own Lambda Runtime API on loopback; Connect
+//! calls go to a minimal stub (default) or to connect-local (`--upstream connect-local`), both in
+//! this process.
 //! Every round cold-starts the deployables one after another (in a rotating order), then makes
 //! their warm invokes in turns, so ratios hold on a noisy machine: a stall of the host lands on
 //! all of them rather than on whichever one happens to be running.
