@@ -226,7 +226,9 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     let seen = contacts(&http, &connect).await;
     assert_eq!(seen[0]["Attributes"]["customerId"], "C-7");
 
-    // The README's "Try it" block, run as written (only the ports differ).
+    // The README's "Try it" block, run as written (only the ports differ). The two address
+    // lines are replaced whole: replacing bare addresses in turn could rewrite the first one's
+    // new port again (API on port 40105 contains "127.0.0.1:4010").
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let block = readme
@@ -236,9 +238,20 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
         .expect("README has the walkthrough block")
         .trim()
         .trim_start_matches("```bash")
-        .trim_end_matches("```")
-        .replace("127.0.0.1:9000", &format!("127.0.0.1:{api_port}"))
-        .replace("127.0.0.1:4010", &format!("127.0.0.1:{connect_port}"));
+        .trim_end_matches("```");
+    let mut lines: Vec<String> = block.lines().map(str::to_owned).collect();
+    for (line, address) in [
+        ("API=http://127.0.0.1:9000", &api),
+        ("CONNECT=http://127.0.0.1:4010", &connect),
+    ] {
+        let at = lines
+            .iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("the walkthrough sets {line}"));
+        let name = line.split('=').next().unwrap_or_default();
+        lines[at] = format!("{name}={address}");
+    }
+    let block = lines.join("\n");
     let output = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &block])
         .output()
