@@ -290,9 +290,33 @@ async fn prepare(base: &str) -> Result<Fixtures, String> {
     })
 }
 
-/// The API Gateway event `name` is invoked with, read once per cold start from `events/`, with
+/// What one deployable is invoked with.
+enum Events {
+    /// The same event every time, serialised once.
+    Fixed(Bytes),
+    /// start-chat's event, which gets a new idempotency key for every invoke.
+    NewChat(Value),
+}
+
+impl Events {
+    /// The event for invocation `n` (0 is the first) in `round`.
+    fn for_invoke(&self, round: usize, n: usize) -> Bytes {
+        match self {
+            Events::Fixed(event) => event.clone(),
+            // A new chat each time, so every invoke takes the real path.
+            Events::NewChat(template) => {
+                let mut event = template.clone();
+                event["headers"]["idempotency-key"] =
+                    json!(format!("bench-{}-{round}-{n}", std::process::id()));
+                Bytes::from(event.to_string())
+            }
+        }
+    }
+}
+
+/// The API Gateway events `name` is invoked with, read once per cold start from `events/`, with
 /// the attachment functions' token and body filled in.
-fn event_template(args: &Args, name: &str, fixtures: &Fixtures) -> Result<Value, String> {
+fn events(args: &Args, name: &str, fixtures: &Fixtures) -> Result<Events, String> {
     let file = match name {
         "start-attachment" => "start-attachment.json",
         "complete-attachment" => "complete-attachment.json",
@@ -323,19 +347,11 @@ fn event_template(args: &Args, name: &str, fixtures: &Fixtures) -> Result<Value,
         }
         _ => {}
     }
-    Ok(event)
-}
-
-/// The event for invocation `n` of `name` in `round`.
-fn event(template: &Value, name: &str, round: usize, n: usize) -> Bytes {
-    if name != "start-chat" {
-        return Bytes::from(template.to_string());
-    }
-    // A new chat each time (a new idempotency key), so every invoke takes the real path.
-    let mut event = template.clone();
-    event["headers"]["idempotency-key"] =
-        json!(format!("bench-{}-{round}-{n}", std::process::id()));
-    Bytes::from(event.to_string())
+    Ok(if name == "start-chat" {
+        Events::NewChat(event)
+    } else {
+        Events::Fixed(Bytes::from(event.to_string()))
+    })
 }
 
 struct Outcome {
@@ -372,8 +388,7 @@ impl Drop for Process {
 
 /// One bootstrap process after its cold start, with its Runtime API and what was measured so far.
 struct Live {
-    name: &'static str,
-    event_template: Value,
+    events: Events,
     api: RuntimeApi,
     process: Process,
     init: Duration,
@@ -389,11 +404,11 @@ impl Live {
     /// Spawns `name`'s bootstrap, waits for the end of its init and makes the first invoke.
     async fn cold_start(
         args: &Args,
-        name: &'static str,
+        name: &str,
         fixtures: &Fixtures,
         round: usize,
     ) -> Result<Self, String> {
-        let event_template = event_template(args, name, fixtures)?;
+        let events = events(args, name, fixtures)?;
         let mut api = RuntimeApi::start().await.map_err(|e| e.to_string())?;
         let bootstrap = args.lambda_dir.join(name).join("bootstrap");
         let spawned = Instant::now();
@@ -405,14 +420,13 @@ impl Live {
         let faults_init = minor_faults(process.0.id())?;
         let cpu_after_init = cpu_time(process.0.id());
         let (first, answer) = api
-            .invoke(event(&event_template, name, round, 0), INVOKE_LIMIT)
+            .invoke(events.for_invoke(round, 0), INVOKE_LIMIT)
             .await?;
         check(&answer)?;
         let faults_first = minor_faults(process.0.id())?.saturating_sub(faults_init);
         let cpu_after_first = cpu_time(process.0.id());
         Ok(Self {
-            name,
-            event_template,
+            events,
             api,
             process,
             init,
@@ -427,7 +441,7 @@ impl Live {
 
     /// Warm invocation `n` (from 1).
     async fn warm_invoke(&mut self, round: usize, n: usize) -> Result<(), String> {
-        let event = event(&self.event_template, self.name, round, n);
+        let event = self.events.for_invoke(round, n);
         let (took, answer) = self.api.invoke(event, INVOKE_LIMIT).await?;
         check(&answer)?;
         self.warm.push(took);
