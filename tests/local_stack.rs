@@ -240,16 +240,18 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
         .trim_start_matches("```bash")
         .trim_end_matches("```");
     let mut lines: Vec<String> = block.lines().map(str::to_owned).collect();
-    for (line, address) in [
-        ("API=http://127.0.0.1:9000", &api),
-        ("CONNECT=http://127.0.0.1:4010", &connect),
+    for (line, this_run) in [
+        ("API=http://127.0.0.1:9000", format!("API={api}")),
+        (
+            "CONNECT=http://127.0.0.1:4010",
+            format!("CONNECT={connect}"),
+        ),
     ] {
         let at = lines
             .iter()
             .position(|l| l == line)
             .unwrap_or_else(|| panic!("the walkthrough sets {line}"));
-        let name = line.split('=').next().unwrap_or_default();
-        lines[at] = format!("{name}={address}");
+        lines[at] = this_run;
     }
     let block = lines.join("\n");
     let output = Command::new("bash")
