@@ -747,3 +747,43 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
     );
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(event: &Bytes) -> Value {
+        let event: Value = serde_json::from_slice(event).expect("the event is JSON");
+        event["headers"]["idempotency-key"].clone()
+    }
+
+    #[test]
+    fn every_start_chat_invoke_gets_a_new_idempotency_key_and_nothing_else_changes() {
+        let template = json!({"headers": {"content-type": "application/json"}, "body": "{}"});
+        let events = Events::NewChat(template.clone());
+        let invokes =
+            [(0, 0), (0, 1), (1, 0), (1, 1)].map(|(round, n)| events.for_invoke(round, n));
+        let keys: Vec<Value> = invokes.iter().map(key).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(k.is_string(), "{k}");
+            assert!(
+                !keys[..i].contains(k),
+                "{k} repeats an earlier key: {keys:?}"
+            );
+        }
+        let mut first: Value = serde_json::from_slice(&invokes[0]).unwrap();
+        first["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("idempotency-key");
+        assert_eq!(first, template);
+    }
+
+    #[test]
+    fn a_fixed_event_is_sent_unchanged_every_time() {
+        let event = Bytes::from_static(br#"{"headers":{},"body":"{}"}"#);
+        let events = Events::Fixed(event.clone());
+        assert_eq!(events.for_invoke(0, 0), event);
+        assert_eq!(events.for_invoke(3, 7), event);
+    }
+}
