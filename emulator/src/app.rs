@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::errors::AwsError;
 use crate::faults::{self, ChaosKind, ChaosRule, Fault};
 use crate::state::Store;
-use crate::{agent, attached_files, connect_api, participant_api, storage, websocket};
+use crate::{agent, attached_files, cases, connect_api, participant_api, storage, websocket};
 
 /// Builds the whole application around a store.
 pub fn router(store: Arc<Store>) -> Router {
@@ -31,6 +31,14 @@ pub fn router(store: Arc<Store>) -> Router {
             "/attached-files/{instance_id}/{file_id}",
             post(attached_files::complete_attached_file_upload)
                 .get(attached_files::get_attached_file),
+        )
+        .route(
+            "/domains/{domain_id}/cases/{case_id}/related-items/",
+            post(cases::create_related_item),
+        )
+        .route(
+            "/domains/{domain_id}/cases/{case_id}/related-items-search",
+            post(cases::search_related_items),
         )
         .route(
             "/participant/connection",
@@ -112,6 +120,7 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/_local/contacts/{id}/agent/end", post(agent::control_end))
         .layer(middleware::from_fn_with_state(store.clone(), chaos))
+        .layer(middleware::from_fn(request_id))
         .layer(middleware::from_fn(cors))
         .with_state(store)
 }
@@ -152,6 +161,18 @@ async fn chaos(State(store): State<Arc<Store>>, request: Request, next: Next) ->
             response
         }
     }
+}
+
+/// Gives every response of an AWS operation an `x-amzn-RequestId`, success or error, as AWS
+/// services do (an error that already carries one keeps it).
+async fn request_id(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if !response.headers().contains_key("x-amzn-requestid") {
+        if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            response.headers_mut().insert("x-amzn-RequestId", id);
+        }
+    }
+    response
 }
 
 /// Answers preflights and marks responses readable by any origin, as a Connect instance with

@@ -11,13 +11,13 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::response::Response;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::errors::AwsError;
-use crate::sigv4;
+use crate::errors::{respond, AwsError};
+use crate::model;
+use crate::signed::{Api, SignedCall};
 use crate::state::{iso_millis, iso_secs, new_id, AttachedFile, FileStatus, Store};
 use crate::storage;
 use crate::validate::Input;
@@ -47,7 +47,7 @@ pub async fn start_attached_file_upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let call = Call {
+    let call = SignedCall {
         operation: "StartAttachedFileUpload",
         method: &method,
         uri: &uri,
@@ -55,8 +55,7 @@ pub async fn start_attached_file_upload(
         body: &body,
     };
     respond((|| {
-        let resource = call.admit(&store, &instance_id, &query)?;
-        let input = Input::parse(&body, INVALID_REQUEST)?;
+        let (resource, input) = admit(&store, &call, &[("InstanceId", &instance_id)], &query)?;
         start(&store, &instance_id, &resource, &input)
     })())
 }
@@ -172,6 +171,7 @@ fn start_output(store: &Store, file: &AttachedFile, ttl: Option<i64>) -> Value {
         "PUT",
         &file.file_id,
         ttl.map(|s| Duration::from_secs(s as u64)),
+        None,
     );
     let mut out = json!({
         "FileArn": file.file_arn,
@@ -200,7 +200,7 @@ pub async fn complete_attached_file_upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let call = Call {
+    let call = SignedCall {
         operation: "CompleteAttachedFileUpload",
         method: &method,
         uri: &uri,
@@ -208,7 +208,12 @@ pub async fn complete_attached_file_upload(
         body: &body,
     };
     respond((|| {
-        let resource = call.admit(&store, &instance_id, &query)?;
+        let (resource, _) = admit(
+            &store,
+            &call,
+            &[("InstanceId", &instance_id), ("FileId", &file_id)],
+            &query,
+        )?;
         let reject = store.settings.reject_attachments_matching.clone();
         store.with(|inner| {
             let file = find(&mut inner.attached_files, &file_id, &resource)?;
@@ -246,7 +251,7 @@ pub async fn get_attached_file(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let call = Call {
+    let call = SignedCall {
         operation: "GetAttachedFile",
         method: &method,
         uri: &uri,
@@ -254,7 +259,12 @@ pub async fn get_attached_file(
         body: &body,
     };
     respond((|| {
-        let resource = call.admit(&store, &instance_id, &query)?;
+        let (resource, _) = admit(
+            &store,
+            &call,
+            &[("InstanceId", &instance_id), ("FileId", &file_id)],
+            &query,
+        )?;
         let ttl = match query.get("urlExpiryInSeconds") {
             None => None,
             Some(raw) => Some(
@@ -275,6 +285,7 @@ pub async fn get_attached_file(
             let mut out = serde_json::to_value(&*file).unwrap_or_default();
             if let Some(map) = out.as_object_mut() {
                 map.remove("Uploaded");
+                map.remove("InstanceId");
             }
             if file.file_status == FileStatus::Approved {
                 let (url, expiry) = storage::presign(
@@ -282,6 +293,9 @@ pub async fn get_attached_file(
                     "GET",
                     &file.file_id,
                     ttl.map(Duration::from_secs),
+                    Some(crate::participant_api::disposition(
+                        query.get("urlContentDisposition").cloned(),
+                    )),
                 );
                 out["DownloadUrlMetadata"] = json!({"Url": url, "UrlExpiry": iso_secs(expiry)});
             }
@@ -290,50 +304,30 @@ pub async fn get_attached_file(
     })())
 }
 
-fn respond(result: Result<Value, AwsError>) -> Response {
-    match result {
-        Ok(value) => Json(value).into_response(),
-        Err(err) => err.into_response(),
-    }
-}
+/// Connect's signed API, as the attached-file operations use it.
+const CONNECT: Api = Api {
+    signing_name: "connect",
+    model: &model::CONNECT,
+    invalid_input: INVALID_REQUEST,
+};
 
-/// One signed call to an attached-file operation.
-struct Call<'r> {
-    operation: &'static str,
-    method: &'r Method,
-    uri: &'r Uri,
-    headers: &'r HeaderMap,
-    body: &'r [u8],
-}
-
-impl Call<'_> {
-    /// The steps the three operations share: verify the signature, consume an armed fault,
-    /// check the instance, and read the `associatedResourceArn`, which is returned.
-    fn admit(
-        &self,
-        store: &Store,
-        instance_id: &str,
-        query: &HashMap<String, String>,
-    ) -> Result<String, AwsError> {
-        sigv4::verify(
-            &store.settings.credentials,
-            "connect",
-            self.method,
-            self.uri,
-            self.headers,
-            self.body,
-        )?;
-        if let Some(error) = store.take_fault(self.operation) {
-            return Err(AwsError::new(error, "Injected fault"));
-        }
-        if instance_id != store.settings.instance_id {
-            return Err(AwsError::new(
-                "ResourceNotFoundException",
-                format!("Instance not found: {instance_id}"),
-            ));
-        }
-        resource_arn(query)
+/// The steps the three operations share: those of every signed call, then the instance
+/// check, and the `associatedResourceArn`, which is returned with the body.
+fn admit(
+    store: &Store,
+    call: &SignedCall<'_>,
+    labels: &[(&str, &str)],
+    query: &HashMap<String, String>,
+) -> Result<(String, Input), AwsError> {
+    let input = call.admit(store, &CONNECT, labels, Some(query))?;
+    let instance_id = labels.first().map(|(_, v)| *v).unwrap_or_default();
+    if instance_id != store.settings.instance_id {
+        return Err(AwsError::new(
+            "ResourceNotFoundException",
+            format!("Instance not found: {instance_id}"),
+        ));
     }
+    Ok((resource_arn(query)?, input))
 }
 
 /// The required `associatedResourceArn` query member, which must be a valid ARN.

@@ -113,7 +113,9 @@ pub struct TranscriptQuery {
     pub start_id: Option<String>,
     pub start_time: Option<String>,
     pub most_recent: Option<usize>,
-    pub offset: usize,
+    /// Id of the first item of the page asked for (from the NextToken): pages anchor to items,
+    /// not to offsets, so they stay right while the chat grows.
+    pub from_id: Option<String>,
 }
 
 /// The contact's full transcript, past persistent-chat sessions first. Items of past sessions
@@ -144,10 +146,11 @@ pub fn full_transcript(inner: &Inner, contact: &Contact) -> Vec<Value> {
     items
 }
 
-/// One page of `items` per the query; returns the page and the offset of the next page.
-pub fn page(items: &[Value], query: &TranscriptQuery) -> (Vec<Value>, Option<usize>) {
+/// One page of `items` per the query; returns the page and the id of the next page's first
+/// item, or `None` for an anchor that is not in the scan (a token from another query).
+pub fn page(items: &[Value], query: &TranscriptQuery) -> Option<(Vec<Value>, Option<String>)> {
     if items.is_empty() {
-        return (Vec::new(), None);
+        return query.from_id.is_none().then(|| (Vec::new(), None));
     }
     // Index (in chronological order) where the scan starts.
     let start = if let Some(id) = &query.start_id {
@@ -172,19 +175,28 @@ pub fn page(items: &[Value], query: &TranscriptQuery) -> (Vec<Value>, Option<usi
             .collect(),
         (false, None) => items.iter().rev().collect(),
     };
+    let skip = match &query.from_id {
+        None => 0,
+        Some(id) => scan.iter().position(|i| i["Id"] == json!(id))?,
+    };
     let mut page: Vec<Value> = scan
         .iter()
-        .skip(query.offset)
+        .skip(skip)
         .take(query.max_results)
         .map(|v| (*v).clone())
         .collect();
-    let next = (query.offset + page.len() < scan.len() && !page.is_empty())
-        .then_some(query.offset + page.len());
+    let next = if page.is_empty() {
+        None
+    } else {
+        scan.get(skip + page.len())
+            .and_then(|i| i["Id"].as_str())
+            .map(str::to_owned)
+    };
     let chronological = query.forward;
     if chronological != query.ascending {
         page.reverse();
     }
-    (page, next)
+    Some((page, next))
 }
 
 impl Contact {

@@ -10,14 +10,17 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::agent;
 use crate::chat::{event_item, message_item, publish};
 use crate::errors::AwsError;
-use crate::sigv4;
-use crate::state::{iso_millis, new_id, new_token, Contact, Participant, Role, Store};
+use crate::model;
+use crate::signed::{Api, SignedCall};
+use crate::state::{
+    iso_millis, new_id, new_token, Contact, Inner, Participant, Role, Store, TokenOwner,
+};
 use crate::validate::{opt_str_in, Input};
+use crate::{agent, connection};
 
 /// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
 const MESSAGING_CONTENT_TYPES: [&str; 5] = [
@@ -32,6 +35,14 @@ const MESSAGING_CONTENT_TYPES: [&str; 5] = [
 const MAX_ATTRIBUTE_BYTES: usize = 32768;
 
 const INVALID_PARAMETER: &str = "InvalidParameterException";
+
+/// Connect's signed API, as StartChatContact uses it (its model's error for invalid input is
+/// InvalidParameterException).
+const CONNECT: Api = Api {
+    signing_name: "connect",
+    model: &model::CONNECT,
+    invalid_input: INVALID_PARAMETER,
+};
 const INVALID_REQUEST: &str = "InvalidRequestException";
 
 /// `PUT /contact/chat`.
@@ -60,18 +71,14 @@ fn start_chat_contact_inner(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(Value, Option<String>), AwsError> {
-    sigv4::verify(
-        &store.settings.credentials,
-        "connect",
+    let call = SignedCall {
+        operation: "StartChatContact",
         method,
         uri,
         headers,
         body,
-    )?;
-    if let Some(error) = store.take_fault("StartChatContact") {
-        return Err(AwsError::new(error, "Injected fault"));
-    }
-    let input = Input::parse(body, INVALID_PARAMETER)?;
+    };
+    let input = call.admit(store, &CONNECT, &[], None)?;
 
     let instance_id = input.str("InstanceId", 1, 100)?;
     let contact_flow_id = input.str("ContactFlowId", 0, 500)?;
@@ -87,11 +94,27 @@ fn start_chat_contact_inner(
         INVALID_PARAMETER,
     )?
     .ok_or_else(|| input.invalid("ParticipantDetails.DisplayName", "Member must not be null"))?;
-    let client_token = input.opt_str("ClientToken", 0, 500)?;
+    // An empty ClientToken is no token: it must not make unrelated calls share one contact.
+    let client_token = input
+        .opt_str("ClientToken", 0, 500)?
+        .filter(|t| !t.is_empty());
     let duration = input.opt_int("ChatDurationInMinutes", 60, 10080)?;
     let related_contact_id = input.opt_str("RelatedContactId", 1, 256)?;
     let attributes = attributes(&input)?;
     let initial_message = initial_message(&input)?;
+    let customer_id = input.opt_str("CustomerId", 1, 128)?;
+    let response_mode = input
+        .opt_object("ParticipantConfiguration")?
+        .and_then(|c| c.get("ResponseMode"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let disconnect_on_customer_exit = input
+        .opt_str_list("DisconnectOnCustomerExit", 1, 1, 100)?
+        .unwrap_or_default();
+    let connection_types = input
+        .opt_str_list("ConnectionTypes", 1, 2, 100)?
+        .unwrap_or_default();
+    let streaming_endpoint_arn = streaming_endpoint(&input)?;
     let supported =
         match input.opt_str_list("SupportedMessagingContentTypes", 0, usize::MAX, 100)? {
             None => vec!["text/plain".to_owned()],
@@ -157,6 +180,8 @@ fn start_chat_contact_inner(
         ));
     }
 
+    let segment_attributes = segment_attributes(&input, &supported)?;
+
     if instance_id != store.settings.instance_id {
         return Err(AwsError::new(
             "ResourceNotFoundException",
@@ -174,12 +199,10 @@ fn start_chat_contact_inner(
         // An SDK fills ClientToken itself when the caller leaves it out.
         let token = client_token.unwrap_or_else(new_id);
         let key = format!("{instance_id}/{token}");
-        if let Some(existing) = inner
-            .chat_client_tokens
-            .get(&key)
-            .and_then(|id| inner.contacts.get(id))
-        {
-            return Ok((start_chat_output(existing), None));
+        if let Some(existing) = inner.chat_client_tokens.get(&key).cloned() {
+            if let Some(output) = replay_output(store, inner, &existing, &connection_types) {
+                return Ok((output, None));
+            }
         }
         let (initial_contact_id, continued_from) = match &persistent {
             None => (None, None),
@@ -215,7 +238,7 @@ fn start_chat_contact_inner(
         };
         inner.participant_tokens.insert(
             customer.participant_token.clone(),
-            crate::state::TokenOwner {
+            TokenOwner {
                 contact_id: contact_id.clone(),
                 participant_id: customer.participant_id.clone(),
             },
@@ -234,11 +257,21 @@ fn start_chat_contact_inner(
             related_contact_id,
             continued_from_contact_id: continued_from,
             client_token: token,
+            segment_attributes,
+            customer_id,
+            response_mode,
+            disconnect_on_customer_exit,
+            streaming: streaming_endpoint_arn.map(|arn| crate::state::Streaming {
+                streaming_id: new_id(),
+                endpoint_arn: arn,
+            }),
+            connection_types: connection_types.clone(),
             participants: vec![customer.clone()],
             attachment_ids: Vec::new(),
             transcript: Vec::new(),
             subscribers: Vec::new(),
             message_tokens: Default::default(),
+            event_tokens: Default::default(),
         };
         let mut contact = contact;
         let joined = event_item(&contact, Some(&customer), "participant.joined");
@@ -253,7 +286,12 @@ fn start_chat_contact_inner(
             let item = message_item(&contact, &customer, content_type, content);
             publish(&mut contact, item, true);
         }
-        let output = start_chat_output(&contact);
+        let owner = TokenOwner {
+            contact_id: contact_id.clone(),
+            participant_id: customer.participant_id.clone(),
+        };
+        let mut output = start_chat_output(&contact);
+        connection::grant(store, inner, &owner, &connection_types, &mut output);
         inner.chat_client_tokens.insert(key, contact_id.clone());
         inner.contacts.insert(contact_id.clone(), contact);
         Ok((output, Some(contact_id)))
@@ -270,7 +308,146 @@ fn start_chat_output(contact: &Contact) -> Value {
     if let Some(from) = &contact.continued_from_contact_id {
         out["ContinuedFromContactId"] = json!(from);
     }
+    if let Some(streaming) = &contact.streaming {
+        out["StreamingId"] = json!(streaming.streaming_id);
+    }
     out
+}
+
+/// The answer to a retried StartChatContact: the same contact and customer, with connection
+/// information again where it was asked for (the model's documentation: a retry repeats the
+/// original contact and may omit the websocket once the chat has ended). `None` when the
+/// contact is gone.
+fn replay_output(
+    store: &Store,
+    inner: &mut Inner,
+    contact_id: &str,
+    connection_types: &[String],
+) -> Option<Value> {
+    let contact = inner.contacts.get(contact_id)?;
+    let mut output = start_chat_output(contact);
+    if contact.ended {
+        return Some(output);
+    }
+    let owner = TokenOwner {
+        contact_id: contact_id.to_owned(),
+        participant_id: contact.participants[0].participant_id.clone(),
+    };
+    connection::grant(store, inner, &owner, connection_types, &mut output);
+    Some(output)
+}
+
+/// `ChatStreamingConfiguration.StreamingEndpointArn`, which must name an SNS topic.
+fn streaming_endpoint(input: &Input) -> Result<Option<String>, AwsError> {
+    let Some(config) = input.opt_object("ChatStreamingConfiguration")? else {
+        return Ok(None);
+    };
+    let arn = config
+        .get("StreamingEndpointArn")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let sns_topic = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[2] == "sns"
+        && parts[3..].iter().all(|p| !p.is_empty());
+    if !sns_topic {
+        return Err(AwsError::new(
+            INVALID_REQUEST,
+            "ChatStreamingConfiguration.StreamingEndpointArn must be the ARN of an Amazon SNS topic",
+        ));
+    }
+    Ok(Some(arn.to_owned()))
+}
+
+/// The content types `connect:Subtype` = `connect:Guide` requires.
+const GUIDE_CONTENT_TYPES: [&str; 2] = [
+    "application/vnd.amazonaws.connect.message.interactive",
+    "application/vnd.amazonaws.connect.message.interactive.response",
+];
+
+/// `SegmentAttributes`: keys of alphanumerics, `-` and `_` (system keys carry the `connect:`
+/// prefix), one value member per value, `ValueList` and `ValueArn` only on system keys, and
+/// the Guide subtype only with both interactive content types.
+fn segment_attributes(input: &Input, supported: &[String]) -> Result<Map<String, Value>, AwsError> {
+    let Some(map) = input.opt_object("SegmentAttributes")? else {
+        return Ok(Map::new());
+    };
+    for (key, value) in map {
+        let system = key.starts_with("connect:");
+        let name = key.strip_prefix("connect:").unwrap_or(key);
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(AwsError::new(
+                INVALID_REQUEST,
+                format!("SegmentAttributes key {key:?} may include only alphanumeric, - and _ characters"),
+            ));
+        }
+        check_segment_value(key, value, system)?;
+    }
+    let guide = map
+        .get("connect:Subtype")
+        .and_then(|v| v.get("ValueString"))
+        .is_some_and(|v| v == "connect:Guide");
+    if guide
+        && !GUIDE_CONTENT_TYPES
+            .iter()
+            .all(|t| supported.iter().any(|s| s == t))
+    {
+        return Err(AwsError::new(
+            INVALID_REQUEST,
+            "SegmentAttributes connect:Subtype connect:Guide requires SupportedMessagingContentTypes to include application/vnd.amazonaws.connect.message.interactive and application/vnd.amazonaws.connect.message.interactive.response",
+        ));
+    }
+    Ok(map.clone())
+}
+
+fn check_segment_value(key: &str, value: &Value, system: bool) -> Result<(), AwsError> {
+    let Some(members) = value.as_object() else {
+        return Ok(());
+    };
+    let set: Vec<&String> = members
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k)
+        .collect();
+    if set.len() != 1 {
+        return Err(AwsError::new(
+            INVALID_REQUEST,
+            format!("SegmentAttributes value of {key:?} must set exactly one of ValueString, ValueInteger, ValueMap, ValueList, ValueArn"),
+        ));
+    }
+    match set[0].as_str() {
+        "ValueList" | "ValueArn" if !system => Err(AwsError::new(
+            INVALID_REQUEST,
+            format!("SegmentAttributes {key:?}: ValueList and ValueArn are only supported for system-defined attributes"),
+        )),
+        "ValueArn" => {
+            let arn = members["ValueArn"].as_str().unwrap_or_default();
+            if arn.splitn(6, ':').count() == 6 && arn.starts_with("arn:") {
+                Ok(())
+            } else {
+                Err(AwsError::new(
+                    INVALID_REQUEST,
+                    format!("SegmentAttributes {key:?}: ValueArn must be a valid ARN"),
+                ))
+            }
+        }
+        "ValueMap" => members["ValueMap"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .try_for_each(|(inner, v)| check_segment_value(&format!("{key}.{inner}"), v, system)),
+        "ValueList" => members["ValueList"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .try_for_each(|v| check_segment_value(key, v, system)),
+        _ => Ok(()),
+    }
 }
 
 fn attributes(input: &Input) -> Result<BTreeMap<String, String>, AwsError> {

@@ -71,6 +71,14 @@ pub fn status_of(error_type: &str) -> StatusCode {
     }
 }
 
+/// An operation's JSON answer, or its error.
+pub fn respond(result: Result<serde_json::Value, AwsError>) -> Response {
+    match result {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
 impl IntoResponse for AwsError {
     fn into_response(self) -> Response {
         let mut body = self.extra;

@@ -6,6 +6,8 @@
 /// Every operation connect-local serves, with the errors its model lists (plus the AWS-wide
 /// throttling Connect documents for StartChatContact).
 pub const OPERATIONS: &[(&str, &[&str])] = &[
+    ("CreateRelatedItem", &CASES_CREATE),
+    ("SearchRelatedItems", &CASES_COMMON),
     (
         "StartChatContact",
         &[
@@ -241,10 +243,38 @@ pub fn operation_of(method: &http::Method, path: &str) -> Option<&'static str> {
         (&Method::PUT, p) if p.starts_with("/attached-files/") => "StartAttachedFileUpload",
         (&Method::POST, p) if p.starts_with("/attached-files/") => "CompleteAttachedFileUpload",
         (&Method::GET, p) if p.starts_with("/attached-files/") => "GetAttachedFile",
+        (&Method::POST, p) if p.starts_with("/domains/") && p.ends_with("/related-items/") => {
+            "CreateRelatedItem"
+        }
+        (&Method::POST, p)
+            if p.starts_with("/domains/") && p.ends_with("/related-items-search") =>
+        {
+            "SearchRelatedItems"
+        }
         _ => return None,
     };
     Some(op)
 }
+
+/// Errors the Cases model lists for SearchRelatedItems.
+const CASES_COMMON: [&str; 5] = [
+    "AccessDeniedException",
+    "InternalServerException",
+    "ResourceNotFoundException",
+    "ThrottlingException",
+    "ValidationException",
+];
+
+/// Errors the Cases model lists for CreateRelatedItem.
+const CASES_CREATE: [&str; 7] = [
+    "AccessDeniedException",
+    "ConflictException",
+    "InternalServerException",
+    "ResourceNotFoundException",
+    "ServiceQuotaExceededException",
+    "ThrottlingException",
+    "ValidationException",
+];
 
 /// Whether an operation belongs to the Connect API (its errors are Connect's shapes) rather
 /// than the Participant Service.

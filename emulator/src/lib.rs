@@ -12,11 +12,15 @@
 pub mod agent;
 pub mod app;
 pub mod attached_files;
+pub mod cases;
 pub mod chat;
 pub mod connect_api;
+pub mod connection;
 pub mod errors;
 pub mod faults;
+pub mod model;
 pub mod participant_api;
+pub mod signed;
 pub mod sigv4;
 pub mod state;
 pub mod storage;
@@ -35,6 +39,12 @@ use tokio::task::JoinHandle;
 pub const DEFAULT_INSTANCE_ID: &str = "11111111-1111-4111-8111-111111111111";
 /// Default contact flow id.
 pub const DEFAULT_CONTACT_FLOW_ID: &str = "22222222-2222-4222-8222-222222222222";
+/// The account id in the ARNs connect-local makes up.
+pub const LOCAL_ACCOUNT_ID: &str = "123456789012";
+/// Default region of signed requests.
+pub const DEFAULT_REGION: &str = "us-east-1";
+/// Default Connect Cases domain id.
+pub const DEFAULT_CASES_DOMAIN_ID: &str = "33333333-3333-4333-8333-333333333333";
 /// Default access key id requests to Connect must be signed with.
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIALOCALCONNECT0001";
 /// Default secret access key.
@@ -67,6 +77,12 @@ pub struct Options {
     pub reject_attachments_matching: Option<String>,
     /// Time attachments stay IN_PROGRESS before their scan result (zero: straight to the result).
     pub scan_delay: Duration,
+    /// Turns message processing on: messages containing this text end REJECTED.
+    pub reject_messages_matching: Option<String>,
+    /// The AWS region requests are signed for.
+    pub region: String,
+    /// The Connect Cases domain id.
+    pub cases_domain_id: String,
 }
 
 impl Default for Options {
@@ -86,6 +102,9 @@ impl Default for Options {
             agent_reply_delay: Duration::from_millis(400),
             reject_attachments_matching: Some("eicar".into()),
             scan_delay: Duration::ZERO,
+            reject_messages_matching: None,
+            region: DEFAULT_REGION.into(),
+            cases_domain_id: DEFAULT_CASES_DOMAIN_ID.into(),
         }
     }
 }
@@ -211,6 +230,9 @@ pub async fn start(options: Options) -> std::io::Result<Server> {
             .filter(|p| !p.is_empty()),
         max_message_chars: 16384,
         scan_delay: options.scan_delay,
+        reject_messages_matching: options.reject_messages_matching.filter(|p| !p.is_empty()),
+        region: options.region,
+        cases_domain_id: options.cases_domain_id,
     }));
     let app = app::router(store.clone());
     let (tx, rx) = oneshot::channel::<()>();

@@ -14,11 +14,14 @@ USAGE: connect-local [--listen 127.0.0.1:4010] [--instance-id ID] [--contact-flo
                      [--url-ttl-seconds 300] [--max-attachment-bytes 20971520]
                      [--agent echo|off] [--agent-name NAME] [--agent-delay-ms 500]
                      [--reply-delay-ms 400] [--reject-attachments-matching eicar]
-                     [--scan-delay-ms 0]
+                     [--scan-delay-ms 0] [--reject-messages-matching TEXT]
+                     [--region us-east-1] [--cases-domain-id ID]
 
 Defaults: instance 11111111-1111-4111-8111-111111111111,
           contact flow 22222222-2222-4222-8222-222222222222,
-          credentials AKIALOCALCONNECT0001 / connect-local-secret-access-key.
+          credentials AKIALOCALCONNECT0001 / connect-local-secret-access-key,
+          region us-east-1, Cases domain 33333333-3333-4333-8333-333333333333.
+`--listen 127.0.0.1:0` picks a free port; the ready line names it.
 The simulated agent (on by default) joins new chats, greets, echoes messages, sends a file on
 `/attachment` and ends the chat on `/end`. Attachments named like the reject pattern are REJECTED.
 Prints `connect-local ready at http://ADDR` on stdout once it accepts requests.";
@@ -64,6 +67,9 @@ fn parse_args() -> Result<Options, String> {
             }
             "--reject-attachments-matching" => options.reject_attachments_matching = Some(value),
             "--scan-delay-ms" => options.scan_delay = Duration::from_millis(number(&value)?),
+            "--reject-messages-matching" => options.reject_messages_matching = Some(value),
+            "--region" => options.region = value,
+            "--cases-domain-id" => options.cases_domain_id = value,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -90,6 +96,15 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The handlers are in place before the ready line, so a signal sent as soon as a caller
+    // reads it stops the server cleanly.
+    let signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(err) => {
+            eprintln!("connect-local: cannot install signal handlers: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let server = match start(options).await {
         Ok(server) => server,
         Err(err) => {
@@ -98,17 +113,31 @@ async fn main() -> ExitCode {
         }
     };
     println!("connect-local ready at {}", server.base_url);
-    shutdown_signal().await;
+    signals.wait().await;
     server.stop().await;
     eprintln!("connect-local stopped");
     ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler can be installed");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, listened for from the moment they are installed.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }

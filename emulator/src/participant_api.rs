@@ -10,20 +10,21 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{Duration, Utc};
+use base64::Engine;
+use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::agent;
 use crate::chat::{
     self, event_item, message_item, new_item, publish, TranscriptQuery, EVENT_PREFIX,
 };
 use crate::errors::AwsError;
+use crate::model::{self, RequestParts};
 use crate::state::{
-    iso_millis, iso_secs, new_id, new_token, Attachment, AttachmentState, Inner, Role, Store,
-    TokenOwner,
+    iso_millis, iso_secs, new_id, Attachment, AttachmentState, Inner, Role, Store, TokenOwner,
 };
 use crate::storage;
-use crate::validate::Input;
+use crate::validate::{self, Input};
+use crate::{agent, connection};
 
 const VALIDATION: &str = "ValidationException";
 
@@ -34,35 +35,65 @@ enum Token {
     Connection,
 }
 
-/// Runs the steps every participant operation shares: authorize, consume an armed fault,
-/// parse the body; then `op` does the rest.
+/// Runs the steps every participant operation shares: a bearer token must be present; the
+/// request is checked against the model (before anything is looked up); the token must belong
+/// to a live contact; an armed fault is consumed; then `op` does the rest.
 fn run(
     store: &Arc<Store>,
     operation: &str,
     token: Token,
-    headers: &HeaderMap,
-    body: &[u8],
+    request: Request<'_>,
     op: impl FnOnce(&Arc<Store>, &TokenOwner, &Input) -> Result<Value, AwsError>,
 ) -> Response {
-    let result = authorize(store, token, headers).and_then(|owner| {
+    let result = (|| {
+        let bearer = request
+            .headers
+            .get("x-amz-bearer")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(AwsError::access_denied)?;
+        let input = Input::parse(request.body, VALIDATION)?;
+        validate::against_model(
+            &model::PARTICIPANT,
+            operation,
+            &RequestParts {
+                body: Some(&input.body),
+                labels: request.labels,
+                headers: Some(request.headers),
+                ..Default::default()
+            },
+            VALIDATION,
+        )?;
+        let owner = authorize(store, token, bearer)?;
         if let Some(error) = store.take_fault(operation) {
             return Err(AwsError::new(error, "Injected fault"));
         }
-        let input = Input::parse(body, VALIDATION)?;
         op(store, &owner, &input)
-    });
+    })();
     match result {
         Ok(value) => Json(value).into_response(),
         Err(err) => err.into_response(),
     }
 }
 
-fn authorize(store: &Store, kind: Token, headers: &HeaderMap) -> Result<TokenOwner, AwsError> {
-    let bearer = headers
-        .get("x-amz-bearer")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(AwsError::access_denied)?;
+/// What a participant route received.
+struct Request<'r> {
+    headers: &'r HeaderMap,
+    body: &'r [u8],
+    labels: &'r [(&'r str, &'r str)],
+}
+
+impl<'r> Request<'r> {
+    fn new(headers: &'r HeaderMap, body: &'r [u8]) -> Self {
+        Self {
+            headers,
+            body,
+            labels: &[],
+        }
+    }
+}
+
+fn authorize(store: &Store, kind: Token, bearer: &str) -> Result<TokenOwner, AwsError> {
     store.with(|inner| {
         let owner = match kind {
             Token::Participant => inner.participant_tokens.get(bearer),
@@ -91,8 +122,7 @@ pub async fn create_participant_connection(
         &store,
         "CreateParticipantConnection",
         Token::Participant,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |store, owner, input| {
             let types = input.opt_str_list("Type", 1, 3, 100)?.unwrap_or_default();
             if let Some(bad) = types.iter().find(|t| {
@@ -122,30 +152,8 @@ pub async fn create_participant_connection(
                     "Type or ConnectParticipant must be provided",
                 ));
             }
-            let now = Utc::now();
             let mut out = json!({});
-            store.with(|inner| {
-                if types.iter().any(|t| t == "WEBSOCKET") {
-                    let socket_id = new_token();
-                    inner.websocket_ids.insert(
-                        socket_id.clone(),
-                        (owner.clone(), std::time::Instant::now()),
-                    );
-                    let ws_base = store.settings.base_url.replacen("http://", "ws://", 1);
-                    out["Websocket"] = json!({
-                        "Url": format!("{ws_base}/participant/websocket/{socket_id}"),
-                        "ConnectionExpiry": iso_millis(now + Duration::seconds(100)),
-                    });
-                }
-                if types.iter().any(|t| t == "CONNECTION_CREDENTIALS") {
-                    let token = new_token();
-                    inner.connection_tokens.insert(token.clone(), owner.clone());
-                    out["ConnectionCredentials"] = json!({
-                        "ConnectionToken": token,
-                        "Expiry": iso_millis(now + Duration::days(1)),
-                    });
-                }
-            });
+            store.with(|inner| connection::grant(store, inner, owner, &types, &mut out));
             Ok(out)
         },
     )
@@ -161,8 +169,7 @@ pub async fn start_attachment_upload(
         &store,
         "StartAttachmentUpload",
         Token::Connection,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |store, owner, input| {
             let content_type = input.str("ContentType", 1, 255)?;
             let size = input
@@ -229,7 +236,13 @@ pub async fn start_attachment_upload(
 }
 
 fn upload_output(store: &Store, attachment: &Attachment) -> Value {
-    let (url, expiry) = storage::presign(&store.settings, "PUT", &attachment.attachment_id, None);
+    let (url, expiry) = storage::presign(
+        &store.settings,
+        "PUT",
+        &attachment.attachment_id,
+        None,
+        None,
+    );
     json!({
         "AttachmentId": attachment.attachment_id,
         "UploadMetadata": {
@@ -250,8 +263,7 @@ pub async fn complete_attachment_upload(
         &store,
         "CompleteAttachmentUpload",
         Token::Connection,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |store, owner, input| {
             let ids = input
                 .opt_str_list("AttachmentIds", 1, 1, 256)?
@@ -305,11 +317,11 @@ pub async fn get_attachment(
         &store,
         "GetAttachment",
         Token::Connection,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |store, owner, input| {
             let attachment_id = input.str("AttachmentId", 1, 256)?;
             let ttl = input.opt_int("UrlExpiryInSeconds", 5, 300)?;
+            let disposition = disposition(input.opt_str("UrlContentDisposition", 1, 20)?);
             store.with(|inner| {
                 let attachment = inner
                     .attachments
@@ -329,6 +341,7 @@ pub async fn get_attachment(
                     "GET",
                     &attachment.attachment_id,
                     ttl.map(|s| std::time::Duration::from_secs(s as u64)),
+                    Some(disposition),
                 );
                 Ok(json!({
                     "Url": url,
@@ -338,6 +351,15 @@ pub async fn get_attachment(
             })
         },
     )
+}
+
+/// The download URL's disposition for a `UrlContentDisposition` (the models' default is
+/// ATTACHMENT).
+pub fn disposition(requested: Option<String>) -> &'static str {
+    match requested.as_deref() {
+        Some("INLINE") => "inline",
+        _ => "attachment",
+    }
 }
 
 /// Scans a completed attachment as Connect does: REJECTED when its name matches the configured
@@ -429,12 +451,13 @@ pub async fn send_message(
         &store,
         "SendMessage",
         Token::Connection,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |store, owner, input| {
             let content_type = input.str("ContentType", 1, 100)?;
             let content = input.str("Content", 1, store.settings.max_message_chars)?;
-            let client_token = input.opt_str("ClientToken", 0, 500)?;
+            let client_token = input
+                .opt_str("ClientToken", 0, 500)?
+                .filter(|t| !t.is_empty());
             // (output, whether a new customer message was posted that the agent should answer)
             let (output, new_customer_message) = store.with(|inner| {
                 let contact = inner
@@ -458,26 +481,33 @@ pub async fn send_message(
                     .as_ref()
                     .and_then(|k| contact.message_tokens.get(k))
                 {
-                    let time = contact
-                        .transcript
-                        .iter()
-                        .find(|i| i["Id"] == json!(existing))
-                        .map(|i| i["AbsoluteTime"].clone());
-                    return Ok((json!({"Id": existing, "AbsoluteTime": time}), false));
+                    return Ok((existing.clone(), false));
                 }
                 let sender = contact
                     .participant(&owner.participant_id)
                     .cloned()
                     .ok_or_else(AwsError::access_denied)?;
-                let item = message_item(contact, &sender, &content_type, &content);
-                let output = json!({"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]});
+                let mut item = message_item(contact, &sender, &content_type, &content);
+                let mut output = json!({"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]});
+                let rejected = match &store.settings.reject_messages_matching {
+                    None => false,
+                    Some(pattern) => {
+                        output["MessageMetadata"] =
+                            json!({"MessageProcessingStatus": "PROCESSING"});
+                        content.to_lowercase().contains(&pattern.to_lowercase())
+                    }
+                };
+                if rejected {
+                    item.insert(
+                        "MessageMetadata".into(),
+                        json!({"MessageId": item["Id"], "MessageProcessingStatus": "REJECTED"}),
+                    );
+                }
                 if let Some(key) = token_key {
-                    contact
-                        .message_tokens
-                        .insert(key, item["Id"].as_str().unwrap_or_default().to_owned());
+                    contact.message_tokens.insert(key, output.clone());
                 }
                 publish(contact, item, true);
-                Ok((output, sender.role == Role::Customer))
+                Ok((output, sender.role == Role::Customer && !rejected))
             })?;
             if new_customer_message {
                 let message_id = output["Id"].as_str().unwrap_or_default();
@@ -499,11 +529,13 @@ pub async fn send_event(
         &store,
         "SendEvent",
         Token::Connection,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |store, owner, input| {
             let content_type = input.str("ContentType", 1, 100)?;
             let content = input.opt_str("Content", 1, 16384)?;
+            let client_token = input
+                .opt_str("ClientToken", 0, 500)?
+                .filter(|t| !t.is_empty());
             let event = content_type.strip_prefix(EVENT_PREFIX).unwrap_or_default();
             if ![
                 "typing",
@@ -523,6 +555,13 @@ pub async fn send_event(
                     .contacts
                     .get_mut(&owner.contact_id)
                     .ok_or_else(AwsError::access_denied)?;
+                let token_key = client_token
+                    .as_ref()
+                    .map(|t| format!("{}/{t}", owner.participant_id));
+                if let Some(existing) = token_key.as_ref().and_then(|k| contact.event_tokens.get(k))
+                {
+                    return Ok(existing.clone());
+                }
                 let sender = contact
                     .participant(&owner.participant_id)
                     .cloned()
@@ -561,7 +600,11 @@ pub async fn send_event(
                     }
                     _ => {}
                 }
-                Ok(json!({"Id": new_id(), "AbsoluteTime": iso_millis(Utc::now())}))
+                let output = json!({"Id": new_id(), "AbsoluteTime": iso_millis(Utc::now())});
+                if let Some(key) = token_key {
+                    contact.event_tokens.insert(key, output.clone());
+                }
+                Ok(output)
             })
         },
     )
@@ -607,8 +650,7 @@ pub async fn get_transcript(
         &store,
         "GetTranscript",
         Token::Connection,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |store, owner, input| {
             let contact_id = input.opt_str("ContactId", 1, 256)?;
             let max_results = input.opt_int("MaxResults", 0, 100)?.unwrap_or(10) as usize;
@@ -647,12 +689,15 @@ pub async fn get_transcript(
                     ))
                 }
             };
-            let offset = match next_token {
-                None => 0,
-                Some(t) => t
-                    .strip_prefix("page-")
-                    .and_then(|n| n.parse().ok())
-                    .ok_or_else(|| AwsError::new(VALIDATION, "Invalid NextToken"))?,
+            let from_id = match next_token {
+                None => None,
+                Some(token) => Some(
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(token.as_bytes())
+                        .ok()
+                        .and_then(|id| String::from_utf8(id).ok())
+                        .ok_or_else(invalid_next_token)?,
+                ),
             };
             store.with(|inner| {
                 let contact = inner
@@ -678,13 +723,21 @@ pub async fn get_transcript(
                     start_id,
                     start_time,
                     most_recent,
-                    offset,
+                    from_id,
                 };
-                let (page, next) = chat::page(&items, &query);
+                let (mut page, next) = chat::page(&items, &query).ok_or_else(invalid_next_token)?;
+                // Websocket frames carry InitialContactId on each item; GetTranscript's items
+                // do not (the model's Item has no such member).
+                for item in &mut page {
+                    if let Some(item) = item.as_object_mut() {
+                        item.remove("InitialContactId");
+                    }
+                }
                 let mut out =
                     json!({"InitialContactId": contact.initial_contact_id, "Transcript": page});
                 if let Some(next) = next {
-                    out["NextToken"] = json!(format!("page-{next}"));
+                    out["NextToken"] =
+                        json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(next));
                 }
                 Ok(out)
             })
@@ -692,22 +745,47 @@ pub async fn get_transcript(
     )
 }
 
+fn invalid_next_token() -> AwsError {
+    AwsError::new(
+        VALIDATION,
+        "The NextToken is not valid for this transcript query",
+    )
+}
+
 /// `POST /participant/disconnect` (DisconnectParticipant): participant.left, then chat.ended.
+/// A retry with the same connection token and ClientToken answers as the first call did,
+/// although the chat has ended since.
 pub async fn disconnect_participant(
     State(store): State<Arc<Store>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let bearer = headers
+        .get("x-amz-bearer")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let client_token = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b["ClientToken"].as_str().map(str::to_owned))
+        .filter(|t| !t.is_empty());
+    if let Some(token) = &client_token {
+        let replay = store.with(|inner| inner.disconnect_tokens.get(&bearer) == Some(token));
+        if replay {
+            return Json(json!({})).into_response();
+        }
+    }
     run(
         &store,
         "DisconnectParticipant",
         Token::Connection,
-        &headers,
-        &body,
-        |store, owner, input| {
-            input.opt_str("ClientToken", 0, 500)?;
+        Request::new(&headers, &body),
+        |store, owner, _| {
             store.with(|inner| {
-                chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id))
+                chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id));
+                if let Some(token) = client_token {
+                    inner.disconnect_tokens.insert(bearer, token);
+                }
             });
             Ok(json!({}))
         },
@@ -727,14 +805,12 @@ pub async fn describe_view(
         &store,
         "DescribeView",
         Token::Connection,
-        &headers,
-        b"{}",
-        |_, _, input| {
-            if view_token.is_empty() || view_token.chars().count() > 1000 {
-                return Err(
-                    input.invalid("ViewToken", "Member must have length between 1 and 1000")
-                );
-            }
+        Request {
+            headers: &headers,
+            body: b"{}",
+            labels: &[("ViewToken", &view_token)],
+        },
+        |_, _, _| {
             let Some((id, name)) = VIEWS.iter().find(|(id, _)| *id == view_token) else {
                 return Err(
                     AwsError::new("ResourceNotFoundException", "The view does not exist")
@@ -761,18 +837,29 @@ pub async fn get_authentication_url(
         &store,
         "GetAuthenticationUrl",
         Token::Connection,
-        &headers,
-        &body,
-        |store, _, input| {
+        Request::new(&headers, &body),
+        |store, owner, input| {
             let session_id = input.str("SessionId", 36, 36)?;
             let redirect = input.str("RedirectUri", 1, 1024)?;
-            let encode = |s: &str| {
-                percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string()
-            };
+            // The redirect stays on the server, so the URL is short for any valid input (the
+            // model allows 2083 characters).
+            store.with(|inner| {
+                inner.authentication_sessions.insert(
+                    session_id.clone(),
+                    crate::state::AuthenticationSession {
+                        owner: owner.clone(),
+                        redirect_uri: redirect,
+                    },
+                )
+            });
+            let session: String = percent_encoding::utf8_percent_encode(
+                &session_id,
+                percent_encoding::NON_ALPHANUMERIC,
+            )
+            .to_string();
             Ok(json!({"AuthenticationUrl": format!(
-                "{}/_local/authenticate?sessionId={}&redirectUri={}",
-                store.settings.base_url, encode(&session_id), encode(&redirect)
+                "{}/_local/authenticate?sessionId={session}",
+                store.settings.base_url
             )}))
         },
     )
@@ -788,8 +875,7 @@ pub async fn cancel_participant_authentication(
         &store,
         "CancelParticipantAuthentication",
         Token::Connection,
-        &headers,
-        &body,
+        Request::new(&headers, &body),
         |_, _, input| {
             input.str("SessionId", 36, 36)?;
             Ok(json!({}))

@@ -20,9 +20,11 @@ pub struct Credentials {
 /// How far a request's `X-Amz-Date` may be from now (AWS allows 15 minutes).
 const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
 
-/// Checks the request's `Authorization` header for `service` against `credentials`.
+/// Checks the request's `Authorization` header for `service` in `expected_region` against
+/// `credentials`.
 pub fn verify(
     credentials: &Credentials,
+    expected_region: &str,
     service: &str,
     method: &Method,
     uri: &Uri,
@@ -52,6 +54,12 @@ pub fn verify(
         return Err(AwsError::new(
             "UnrecognizedClientException",
             "The security token included in the request is invalid.",
+        ));
+    }
+    if *region != expected_region {
+        return Err(AwsError::new(
+            "InvalidSignatureException",
+            format!("Credential should be scoped to a valid region, not '{region}'."),
         ));
     }
     if *scope_service != service {

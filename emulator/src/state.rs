@@ -38,6 +38,13 @@ pub struct Settings {
     pub max_message_chars: usize,
     /// Time an attachment stays IN_PROGRESS before its scan result; zero means straight to the result.
     pub scan_delay: Duration,
+    /// Message processing: when set, SendMessage answers PROCESSING and messages containing
+    /// this text (case-insensitive) end REJECTED.
+    pub reject_messages_matching: Option<String>,
+    /// The region SigV4 credential scopes must name.
+    pub region: String,
+    /// The Connect Cases domain connect-local serves.
+    pub cases_domain_id: String,
 }
 
 /// How the simulated agent behaves.
@@ -89,6 +96,18 @@ pub struct Contact {
     pub related_contact_id: Option<String>,
     pub continued_from_contact_id: Option<String>,
     pub client_token: String,
+    /// `SegmentAttributes` as sent (routing data flows read).
+    pub segment_attributes: serde_json::Map<String, serde_json::Value>,
+    pub customer_id: Option<String>,
+    /// `ParticipantConfiguration.ResponseMode`: `INCREMENTAL` or `COMPLETE`.
+    pub response_mode: Option<String>,
+    /// Participant types removed when the customer leaves (`["AGENT"]`: the contact goes on to
+    /// its disconnect flow).
+    pub disconnect_on_customer_exit: Vec<String>,
+    /// Message streaming started by `ChatStreamingConfiguration`.
+    pub streaming: Option<Streaming>,
+    /// `ConnectionTypes` the contact was started with.
+    pub connection_types: Vec<String>,
     pub participants: Vec<Participant>,
     pub attachment_ids: Vec<String>,
     /// Items as GetTranscript returns them (typing and receipts are not kept).
@@ -96,9 +115,20 @@ pub struct Contact {
     /// Websockets subscribed to `aws/chat`; each gets every pushed frame.
     #[serde(skip)]
     pub subscribers: Vec<tokio::sync::mpsc::UnboundedSender<Arc<str>>>,
-    /// `participant/ClientToken` -> message id, for SendMessage idempotency.
+    /// `participant/ClientToken` -> SendMessage's answer, for its idempotency.
     #[serde(skip)]
-    pub message_tokens: HashMap<String, String>,
+    pub message_tokens: HashMap<String, serde_json::Value>,
+    /// `participant/ClientToken` -> SendEvent's answer, for its idempotency.
+    #[serde(skip)]
+    pub event_tokens: HashMap<String, serde_json::Value>,
+}
+
+/// Message streaming of a contact to an SNS topic.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Streaming {
+    pub streaming_id: String,
+    pub endpoint_arn: String,
 }
 
 /// Where an attachment is in its life.
@@ -131,6 +161,13 @@ pub struct Attachment {
     pub bytes: Option<Vec<u8>>,
 }
 
+/// A customer authentication started by GetAuthenticationUrl.
+#[derive(Debug, Clone)]
+pub struct AuthenticationSession {
+    pub owner: TokenOwner,
+    pub redirect_uri: String,
+}
+
 /// Which participant a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenOwner {
@@ -156,6 +193,14 @@ pub struct Inner {
     /// Operation -> injections so far.
     pub chaos_counts: BTreeMap<String, ChaosCounts>,
     pub attached_files: HashMap<String, AttachedFile>,
+    /// GetAuthenticationUrl sessions by SessionId.
+    pub authentication_sessions: HashMap<String, AuthenticationSession>,
+    /// Connection token -> the ClientToken of the DisconnectParticipant that used it.
+    pub disconnect_tokens: HashMap<String, String>,
+    /// Cases related items by `domain/case`, in creation order.
+    pub related_items: HashMap<String, Vec<serde_json::Value>>,
+    /// `domain/case/type/target` -> related item id: one File item per file on a case.
+    pub related_item_targets: HashMap<String, String>,
     /// `instance/resource/ClientToken` -> file id, for StartAttachedFileUpload idempotency.
     pub attached_file_client_tokens: HashMap<String, String>,
 }

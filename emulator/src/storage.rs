@@ -104,28 +104,12 @@ pub fn headers_to_include(
     size: u64,
     content_type: &str,
 ) -> BTreeMap<String, String> {
-    // Header values must stay printable ASCII for fetch(); other bytes are percent-encoded.
-    let safe_name: String = name
-        .chars()
-        .take(180)
-        .map(|c| {
-            if (c.is_ascii_graphic() && c != '"' && c != '%') || c == ' ' {
-                c.to_string()
-            } else {
-                let mut buf = [0u8; 4];
-                c.encode_utf8(&mut buf)
-                    .bytes()
-                    .map(|b| format!("%{b:02X}"))
-                    .collect()
-            }
-        })
-        .collect();
     BTreeMap::from([
         ("Content-Type".into(), content_type.to_owned()),
         ("Content-Length".into(), size.to_string()),
         (
             "Content-Disposition".into(),
-            format!("attachment; filename=\"{safe_name}\""),
+            content_disposition("attachment", name),
         ),
         ("x-amz-acl".into(), "bucket-owner-full-control".into()),
         ("x-amz-meta-contact_id".into(), contact.contact_id.clone()),
@@ -136,36 +120,90 @@ pub fn headers_to_include(
     ])
 }
 
-/// A presigned URL for `method` ("PUT" upload or "GET" download) and its expiry.
+/// Longest header value the models allow in `HeadersToInclude` (UrlMetadataSignedHeadersValue).
+const MAX_HEADER_VALUE_CHARS: usize = 256;
+
+/// A `Content-Disposition` value of `kind` (`attachment` or `inline`) for a file name, within
+/// the models' 256-character limit for any valid name: a quoted name when it is plain ASCII,
+/// else the RFC 6266 / RFC 8187 form `filename*=UTF-8''…` that S3 stores and browsers read. A
+/// name too long for the limit is shortened before its extension.
+pub fn content_disposition(kind: &str, name: &str) -> String {
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && ext.chars().count() <= 16 => {
+            (stem, format!(".{ext}"))
+        }
+        _ => (name, String::new()),
+    };
+    let stem: Vec<char> = stem.chars().collect();
+    for keep in (1..=stem.len()).rev() {
+        let candidate: String = stem[..keep].iter().collect::<String>() + &extension;
+        let value = disposition_value(kind, &candidate);
+        if value.chars().count() <= MAX_HEADER_VALUE_CHARS {
+            return value;
+        }
+    }
+    kind.to_owned()
+}
+
+fn disposition_value(kind: &str, name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| (c.is_ascii_graphic() || c == ' ') && !matches!(c, '"' | '\\' | '%'));
+    if plain {
+        return format!("{kind}; filename=\"{name}\"");
+    }
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{kind}; filename*=UTF-8''{encoded}")
+}
+
+/// A presigned URL for `method` ("PUT" upload or "GET" download) and its expiry. A download
+/// URL may fix how the browser shows the file (`inline` or `attachment`), signed in the URL
+/// as S3's `response-content-disposition` is.
 pub fn presign(
     settings: &Settings,
     method: &str,
     id: &str,
     ttl: Option<Duration>,
+    disposition: Option<&str>,
 ) -> (String, DateTime<Utc>) {
     let ttl = ttl.unwrap_or(settings.url_ttl);
     let expiry =
         Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(300));
     let expires = expiry.timestamp();
-    let signature = sign(settings, method, id, expires);
+    let disposition = disposition.unwrap_or("");
+    let signature = sign(settings, method, id, expires, disposition);
     let path = if method == "PUT" {
         "uploads"
     } else {
         "downloads"
     };
+    let disposition_query = if disposition.is_empty() {
+        String::new()
+    } else {
+        format!("&X-Local-Disposition={disposition}")
+    };
     (
         format!(
-            "{}/{path}/{id}?X-Local-Expires={expires}&X-Local-Signature={signature}",
+            "{}/{path}/{id}?X-Local-Expires={expires}{disposition_query}&X-Local-Signature={signature}",
             settings.base_url
         ),
         expiry,
     )
 }
 
-fn sign(settings: &Settings, method: &str, id: &str, expires: i64) -> String {
+fn sign(settings: &Settings, method: &str, id: &str, expires: i64, disposition: &str) -> String {
     hex::encode(hmac(
         &settings.url_key,
-        format!("{method}\n{id}\n{expires}").as_bytes(),
+        format!("{method}\n{id}\n{expires}\n{disposition}").as_bytes(),
     ))
 }
 
@@ -176,6 +214,8 @@ pub struct Presigned {
     expires: Option<i64>,
     #[serde(rename = "X-Local-Signature")]
     signature: Option<String>,
+    #[serde(rename = "X-Local-Disposition")]
+    disposition: Option<String>,
 }
 
 fn check_presigned(
@@ -192,7 +232,14 @@ fn check_presigned(
         ));
     };
     if !constant_time_eq(
-        sign(settings, method, id, expires).as_bytes(),
+        sign(
+            settings,
+            method,
+            id,
+            expires,
+            q.disposition.as_deref().unwrap_or(""),
+        )
+        .as_bytes(),
         signature.as_bytes(),
     ) {
         return Err(s3_error(
@@ -330,15 +377,16 @@ pub async fn get_download(
     if let Err(err) = check_presigned(&store.settings, "GET", &id, &query) {
         return err.into_response();
     }
+    let kind = match query.disposition.as_deref() {
+        Some("inline") => "inline",
+        _ => "attachment",
+    };
     let Some((bytes, content_type, disposition)) = store.with(|inner| {
         let chat = inner.attachments.get(&id).and_then(|a| {
             Some((
                 a.bytes.clone()?,
                 a.content_type.clone(),
-                a.headers_to_include
-                    .get("Content-Disposition")
-                    .cloned()
-                    .unwrap_or_default(),
+                content_disposition(kind, &a.name),
             ))
         });
         chat.or_else(|| {
@@ -346,7 +394,7 @@ pub async fn get_download(
             Some((
                 f.bytes.clone()?,
                 "application/octet-stream".to_owned(),
-                format!("attachment; filename=\"{}\"", f.file_name.replace('"', "")),
+                content_disposition(kind, &f.file_name),
             ))
         })
     }) else {

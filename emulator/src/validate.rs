@@ -5,6 +5,20 @@
 use serde_json::{Map, Value};
 
 use crate::errors::AwsError;
+use crate::model::{RequestParts, Service};
+
+/// Checks a request against its operation's input shape in `service`'s model; the first broken
+/// constraint becomes `error_type` (the shape the operation models for invalid input).
+pub fn against_model(
+    service: &Service,
+    operation: &str,
+    parts: &RequestParts<'_>,
+    error_type: &'static str,
+) -> Result<(), AwsError> {
+    service
+        .validate(operation, parts)
+        .map_err(|violation| AwsError::new(error_type, violation.message()))
+}
 
 /// A parsed JSON request body and the error shape its violations produce.
 pub struct Input {

@@ -1,0 +1,68 @@
+//! What every SigV4-signed operation (Connect, Cases) does before its own work: verify the
+//! signature for the configured region and the service's signing name, consume an armed fault,
+//! then parse the body and check the whole request (labels, query, body) against the model.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::http::{HeaderMap, Method, Uri};
+
+use crate::errors::AwsError;
+use crate::model::{RequestParts, Service};
+use crate::sigv4;
+use crate::state::Store;
+use crate::validate::{self, Input};
+
+/// One signed call, as received.
+pub struct SignedCall<'r> {
+    pub operation: &'static str,
+    pub method: &'r Method,
+    pub uri: &'r Uri,
+    pub headers: &'r HeaderMap,
+    pub body: &'r [u8],
+}
+
+/// The service a signed call is for.
+pub struct Api {
+    pub signing_name: &'static str,
+    pub model: &'static LazyLock<Service>,
+    /// The error shape the service's operations model for invalid input.
+    pub invalid_input: &'static str,
+}
+
+impl SignedCall<'_> {
+    /// Runs the shared steps; returns the parsed body, checked against the model.
+    pub fn admit(
+        &self,
+        store: &Store,
+        api: &Api,
+        labels: &[(&str, &str)],
+        query: Option<&HashMap<String, String>>,
+    ) -> Result<Input, AwsError> {
+        sigv4::verify(
+            &store.settings.credentials,
+            &store.settings.region,
+            api.signing_name,
+            self.method,
+            self.uri,
+            self.headers,
+            self.body,
+        )?;
+        if let Some(error) = store.take_fault(self.operation) {
+            return Err(AwsError::new(error, "Injected fault"));
+        }
+        let input = Input::parse(self.body, api.invalid_input)?;
+        validate::against_model(
+            api.model,
+            self.operation,
+            &RequestParts {
+                body: Some(&input.body),
+                labels,
+                query,
+                headers: Some(self.headers),
+            },
+            api.invalid_input,
+        )?;
+        Ok(input)
+    }
+}
