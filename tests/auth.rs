@@ -421,6 +421,7 @@ async fn secret_store(value: Arc<Mutex<String>>, calls: Arc<AtomicUsize>) -> Str
                     };
                     if connect_local::sigv4::verify(
                         &credentials,
+                        connect_local::DEFAULT_REGION,
                         service,
                         &method,
                         &uri,

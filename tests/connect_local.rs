@@ -155,7 +155,7 @@ async fn errors_are_written_as_rest_json_services_write_them() {
             stack.server.base_url
         ))
         .header("x-amz-bearer", "not-a-token")
-        .body("{}")
+        .body(r#"{"ContentType":"text/plain","AttachmentSizeInBytes":1,"AttachmentName":"a.txt","ClientToken":"t"}"#)
         .send()
         .await
         .unwrap();

@@ -44,11 +44,12 @@ fn port_is_closed(port: u16) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_local_command_serves_every_route_and_stops_cleanly() {
-    let (connect_port, api_port, widget_port) = (free_port(), free_port(), free_port());
+    let (api_port, widget_port) = (free_port(), free_port());
     let page_origin = format!("http://127.0.0.1:{widget_port}");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/local-stack.sh");
     let mut child = Command::new(script)
-        .env("CONNECT_LOCAL_PORT", connect_port.to_string())
+        // connect-local takes a free port itself and the banner names it.
+        .env("CONNECT_LOCAL_PORT", "0")
         .env("API_PORT", api_port.to_string())
         .env("WIDGET_PORT", widget_port.to_string())
         .stdout(Stdio::piped())
@@ -88,9 +89,22 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
     }
     let banner = banner.join("\n");
     let api = format!("http://127.0.0.1:{api_port}");
-    let connect = format!("http://127.0.0.1:{connect_port}");
+    let connect = banner
+        .lines()
+        .find_map(|l| {
+            l.split("connect-local (Connect + Participant Service endpoint): ")
+                .nth(1)
+        })
+        .unwrap_or_else(|| panic!("the banner names connect-local's address: {banner}"))
+        .trim()
+        .to_owned();
+    let connect_port: u16 = connect
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("connect-local's address has a port: {connect}"));
+    assert_ne!(connect_port, 0);
     assert!(banner.contains(&format!("POST {api}/chat")), "{banner}");
-    assert!(banner.contains(&connect), "{banner}");
 
     let http = reqwest::Client::new();
     // 0. The chat page is served, with its configuration pointing at this run's ports.

@@ -4,10 +4,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[test]
-fn prints_its_url_serves_and_stops_on_sigterm() {
+/// Starts the binary on a free port and returns it with its ready line.
+fn start(args: &[&str]) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_connect-local"))
-        .args(["--listen", "127.0.0.1:0", "--instance-id", "my-instance"])
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -16,6 +17,12 @@ fn prints_its_url_serves_and_stops_on_sigterm() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    (child, line)
+}
+
+#[test]
+fn prints_its_url_serves_and_stops_on_sigterm() {
+    let (mut child, line) = start(&["--instance-id", "my-instance"]);
     let url = line
         .trim()
         .strip_prefix("connect-local ready at ")
@@ -52,6 +59,29 @@ fn prints_its_url_serves_and_stops_on_sigterm() {
             "connect-local did not stop within 10 s"
         );
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_signal_right_after_the_ready_line_stops_it_cleanly() {
+    // The handlers are installed before the ready line: a process manager that signals as soon
+    // as it reads the line gets a clean exit, never a death by signal.
+    for _ in 0..10 {
+        let (mut child, line) = start(&[]);
+        assert!(
+            line.starts_with("connect-local ready at http://127.0.0.1:"),
+            "{line:?}"
+        );
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "clean exit on an early SIGTERM, got {status}"
+        );
     }
 }
 

@@ -1,0 +1,461 @@
+//! connect-local and today's service models, through the real SDK clients and websockets:
+//! every StartChatContact member added since 2023, the Participant Service's newer members, and
+//! the protocol behaviour AWS defines around them (idempotency, validation before lookup,
+//! outputs within their limits, transcript paging while the chat grows).
+
+use aws_sdk_connect::operation::start_chat_contact::StartChatContactError;
+use aws_sdk_connect::types::{
+    ChatStreamingConfiguration, ConnectionType, DisconnectOnCustomerExitParticipantType,
+    ParticipantConfiguration, ResponseMode, SegmentAttributeValue,
+};
+use aws_sdk_connectparticipant::types::{ScanDirection, SortKey};
+use integration_tests::*;
+use serde_json::{json, Value};
+
+const INTERACTIVE: &str = "application/vnd.amazonaws.connect.message.interactive";
+const INTERACTIVE_RESPONSE: &str = "application/vnd.amazonaws.connect.message.interactive.response";
+
+fn guide() -> SegmentAttributeValue {
+    SegmentAttributeValue::builder()
+        .value_string("connect:Guide")
+        .build()
+}
+
+#[tokio::test]
+async fn start_chat_contact_acts_on_every_member_of_todays_model() {
+    let stack = Stack::start().await;
+    let started = start_chat_call(&stack.connect, "Ana")
+        .supported_messaging_content_types("text/plain")
+        .supported_messaging_content_types(INTERACTIVE)
+        .supported_messaging_content_types(INTERACTIVE_RESPONSE)
+        .segment_attributes("connect:Subtype", guide())
+        .segment_attributes(
+            "tier",
+            SegmentAttributeValue::builder().value_integer(3).build(),
+        )
+        .customer_id("crm-42")
+        .participant_configuration(
+            ParticipantConfiguration::builder()
+                .response_mode(ResponseMode::Incremental)
+                .build(),
+        )
+        .disconnect_on_customer_exit(DisconnectOnCustomerExitParticipantType::Agent)
+        .connection_types(ConnectionType::Websocket)
+        .connection_types(ConnectionType::ConnectionCredentials)
+        .chat_streaming_configuration(
+            ChatStreamingConfiguration::builder()
+                .streaming_endpoint_arn("arn:aws:sns:us-east-1:123456789012:chat-stream")
+                .build()
+                .expect("endpoint is set"),
+        )
+        .send()
+        .await
+        .expect("StartChatContact with every member succeeds");
+    assert!(started.streaming_id().is_some_and(|id| !id.is_empty()));
+
+    // One round trip fewer: the websocket and the connection token work without
+    // CreateParticipantConnection.
+    let url = started
+        .websocket()
+        .and_then(|w| w.url())
+        .expect("a websocket URL");
+    let token = started
+        .connection_credentials()
+        .and_then(|c| c.connection_token())
+        .expect("a connection token")
+        .to_owned();
+    let mut socket = ChatSocket::open(url).await;
+    stack
+        .participant
+        .send_message()
+        .connection_token(&token)
+        .content_type("text/plain")
+        .content("straight in")
+        .send()
+        .await
+        .expect("SendMessage with StartChatContact's connection token");
+    let (item, _) = socket.until(|i| i["Type"] == "MESSAGE").await;
+    assert_eq!(item["Content"], "straight in");
+
+    let contact_id = started.contact_id().unwrap_or_default();
+    let (_, contact) = stack
+        .admin_get(&format!("/_local/contacts/{contact_id}"))
+        .await;
+    assert_eq!(
+        contact["SegmentAttributes"],
+        json!({"connect:Subtype": {"ValueString": "connect:Guide"}, "tier": {"ValueInteger": 3}})
+    );
+    assert_eq!(contact["CustomerId"], "crm-42");
+    assert_eq!(contact["ResponseMode"], "INCREMENTAL");
+    assert_eq!(contact["DisconnectOnCustomerExit"], json!(["AGENT"]));
+    assert_eq!(
+        contact["Streaming"]["StreamingId"],
+        started.streaming_id().unwrap_or_default()
+    );
+}
+
+#[tokio::test]
+async fn a_chat_without_connection_types_answers_as_before() {
+    let stack = Stack::start().await;
+    let started = start_chat_call(&stack.connect, "Ana")
+        .send()
+        .await
+        .expect("a plain StartChatContact succeeds");
+    assert!(started.websocket().is_none());
+    assert!(started.connection_credentials().is_none());
+    assert!(started.streaming_id().is_none());
+}
+
+#[tokio::test]
+async fn segment_attribute_rules_are_enforced() {
+    let stack = Stack::start().await;
+    // The Guide subtype needs both interactive content types.
+    let err = start_chat_call(&stack.connect, "Ana")
+        .supported_messaging_content_types("text/plain")
+        .supported_messaging_content_types(INTERACTIVE)
+        .segment_attributes("connect:Subtype", guide())
+        .send()
+        .await
+        .unwrap_err();
+    let service = err.as_service_error().expect("a service error");
+    assert!(matches!(
+        service,
+        StartChatContactError::InvalidRequestException(_)
+    ));
+    assert!(
+        format!("{service}").contains("interactive.response"),
+        "{service}"
+    );
+
+    for (key, value) in [
+        ("bad key", guide()),
+        (
+            "custom",
+            SegmentAttributeValue::builder()
+                .value_arn("arn:aws:connect:us-east-1:123456789012:instance/x")
+                .build(),
+        ),
+        (
+            "two",
+            SegmentAttributeValue::builder()
+                .value_string("a")
+                .value_integer(1)
+                .build(),
+        ),
+    ] {
+        let err = start_chat_call(&stack.connect, "Ana")
+            .segment_attributes(key, value)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err.as_service_error(),
+                Some(StartChatContactError::InvalidRequestException(_))
+            ),
+            "{key}: {err:?}"
+        );
+    }
+    assert_eq!(stack.contact_count(), 0);
+}
+
+#[tokio::test]
+async fn validation_comes_before_lookup() {
+    let stack = Stack::start().await;
+    // An unknown instance and a too-long display name: the validation error, not 404.
+    let err = start_chat_call(&stack.connect, &"n".repeat(257))
+        .instance_id("no-such-instance")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.as_service_error(),
+            Some(StartChatContactError::InvalidParameterException(_))
+        ),
+        "{err:?}"
+    );
+    // A participant call with an unknown attachment id of 257 characters.
+    let (_, token) = stack.chat_with_connection().await;
+    let (status, error, _) = stack
+        .participant_raw(
+            "/participant/attachment",
+            &token,
+            json!({"AttachmentId": "a".repeat(257)}),
+        )
+        .await;
+    assert_eq!((status, error.as_str()), (400, "ValidationException"));
+}
+
+#[tokio::test]
+async fn an_empty_client_token_is_no_token() {
+    let stack = Stack::start().await;
+    let first = start_chat_call(&stack.connect, "Ana")
+        .client_token("")
+        .send()
+        .await
+        .expect("first chat");
+    let second = start_chat_call(&stack.connect, "Bo")
+        .client_token("")
+        .send()
+        .await
+        .expect("second chat");
+    assert_ne!(first.contact_id(), second.contact_id());
+    assert_ne!(first.participant_token(), second.participant_token());
+}
+
+#[tokio::test]
+async fn send_event_replays_by_client_token_without_publishing_again() {
+    let stack = Stack::start().await;
+    let (chat, token) = stack.chat_with_connection().await;
+    let participant_token = chat.body["data"]["startChatResult"]["ParticipantToken"]
+        .as_str()
+        .unwrap_or_default();
+    let (watcher_token, mut socket) = stack.connect_participant(participant_token).await;
+    let send_typing = || {
+        stack
+            .participant
+            .send_event()
+            .connection_token(&token)
+            .content_type("application/vnd.amazonaws.connect.event.typing")
+            .client_token("typing-1")
+            .send()
+    };
+    let first = send_typing().await.expect("first SendEvent");
+    let replay = send_typing().await.expect("replayed SendEvent");
+    assert_eq!(first.id(), replay.id());
+    assert_eq!(first.absolute_time(), replay.absolute_time());
+    stack
+        .participant
+        .send_message()
+        .connection_token(&watcher_token)
+        .content_type("text/plain")
+        .content("after the typing")
+        .send()
+        .await
+        .expect("SendMessage");
+    // Exactly one typing item comes before the message.
+    let (_, before) = socket.until(|i| i["Type"] == "MESSAGE").await;
+    let typing = before.iter().filter(|i| is_event(i, "typing")).count();
+    assert_eq!(typing, 1, "{before:?}");
+}
+
+#[tokio::test]
+async fn disconnect_replays_by_client_token() {
+    let stack = Stack::start().await;
+    let (_, token) = stack.chat_with_connection().await;
+    for _ in 0..2 {
+        stack
+            .participant
+            .disconnect_participant()
+            .connection_token(&token)
+            .client_token("bye-1")
+            .send()
+            .await
+            .expect("DisconnectParticipant and its retry succeed");
+    }
+    let other = stack
+        .participant
+        .disconnect_participant()
+        .connection_token(&token)
+        .client_token("bye-2")
+        .send()
+        .await;
+    assert!(other.is_err(), "another token after the end is refused");
+}
+
+#[tokio::test]
+async fn message_processing_reports_its_status() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent: false,
+            reject_messages_matching: Some("forbidden".into()),
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let (_, token) = stack.chat_with_connection().await;
+    let (status, _, sent) = stack
+        .participant_raw(
+            "/participant/message",
+            &token,
+            json!({"ContentType": "text/plain", "Content": "a forbidden word"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        sent["MessageMetadata"]["MessageProcessingStatus"],
+        "PROCESSING"
+    );
+    let transcript = stack
+        .participant
+        .get_transcript()
+        .connection_token(&token)
+        .send()
+        .await
+        .expect("GetTranscript");
+    let item = transcript
+        .transcript()
+        .iter()
+        .find(|i| i.id() == sent["Id"].as_str())
+        .expect("the message is in the transcript");
+    let metadata = item
+        .message_metadata()
+        .expect("the item carries its metadata");
+    assert_eq!(
+        metadata.message_processing_status().map(|s| s.as_str()),
+        Some("REJECTED")
+    );
+}
+
+#[tokio::test]
+async fn headers_to_include_stay_within_the_model_for_long_non_ascii_names() {
+    let stack = Stack::start().await;
+    let (_, token) = stack.chat_with_connection().await;
+    let name = format!("{}.pdf", "\u{c9}t\u{e9}-\u{1F600}".repeat(50));
+    assert!(name.chars().count() <= 256);
+    let started = stack
+        .participant
+        .start_attachment_upload()
+        .connection_token(&token)
+        .content_type("application/pdf")
+        .attachment_size_in_bytes(4)
+        .attachment_name(&name)
+        .client_token("long-name")
+        .send()
+        .await
+        .expect("StartAttachmentUpload");
+    let metadata = started.upload_metadata().expect("upload metadata");
+    let headers = metadata.headers_to_include().expect("headers");
+    for (key, value) in headers {
+        assert!(
+            value.chars().count() <= 256,
+            "{key} is {} characters",
+            value.chars().count()
+        );
+    }
+    let disposition = &headers["Content-Disposition"];
+    assert!(
+        disposition.starts_with("attachment; filename*=UTF-8''"),
+        "{disposition}"
+    );
+    assert!(disposition.ends_with(".pdf"), "{disposition}");
+    let put = put_upload(
+        metadata.url().unwrap_or_default(),
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        b"%PDF",
+    )
+    .await;
+    assert!(put.status().is_success(), "{}", put.status());
+}
+
+#[tokio::test]
+async fn transcript_pages_stay_right_while_the_chat_grows() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent: false,
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let (_, token) = stack.chat_with_connection().await;
+    let send = |text: String| {
+        stack
+            .participant
+            .send_message()
+            .connection_token(&token)
+            .content_type("text/plain")
+            .content(text)
+            .send()
+    };
+    for n in 0..5 {
+        send(format!("m{n}")).await.expect("SendMessage");
+    }
+    let page = |next: Option<String>| {
+        stack
+            .participant
+            .get_transcript()
+            .connection_token(&token)
+            .scan_direction(ScanDirection::Backward)
+            .sort_order(SortKey::Descending)
+            .max_results(2)
+            .set_next_token(next)
+            .send()
+    };
+    let first = page(None).await.expect("first page");
+    let contents =
+        |t: &aws_sdk_connectparticipant::operation::get_transcript::GetTranscriptOutput| {
+            t.transcript()
+                .iter()
+                .filter_map(|i| i.content().map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+    assert_eq!(contents(&first), ["m4", "m3"]);
+    // New messages arrive between pages; the next page goes on from m2 all the same.
+    for n in 5..8 {
+        send(format!("m{n}")).await.expect("SendMessage");
+    }
+    let second = page(first.next_token().map(str::to_owned))
+        .await
+        .expect("second page");
+    assert_eq!(contents(&second), ["m2", "m1"]);
+    let third = page(second.next_token().map(str::to_owned))
+        .await
+        .expect("third page");
+    assert_eq!(contents(&third).first().map(String::as_str), Some("m0"));
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let stack = Stack::start().await;
+    let (_, token) = stack.chat_with_connection().await;
+    let ok = reqwest::Client::new()
+        .post(format!("{}/participant/transcript", stack.server.base_url))
+        .header("x-amz-bearer", &token)
+        .body("{}")
+        .send()
+        .await
+        .expect("GetTranscript answers");
+    assert_eq!(ok.status(), 200);
+    assert!(ok.headers().contains_key("x-amzn-requestid"));
+}
+
+/// Raw calls, for what the SDKs check on the client side, and the admin API.
+trait RawCalls {
+    async fn participant_raw(&self, path: &str, token: &str, body: Value) -> (u16, String, Value);
+    async fn admin_get(&self, path: &str) -> (u16, Value);
+}
+
+impl RawCalls for Stack {
+    async fn participant_raw(&self, path: &str, token: &str, body: Value) -> (u16, String, Value) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}{path}", self.server.base_url))
+            .header("x-amz-bearer", token)
+            .json(&body)
+            .send()
+            .await
+            .expect("connect-local answers");
+        let status = resp.status().as_u16();
+        let error = resp
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, error, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn admin_get(&self, path: &str) -> (u16, Value) {
+        let resp = reqwest::Client::new()
+            .get(format!("{}{path}", self.server.base_url))
+            .send()
+            .await
+            .expect("admin API reachable");
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
+    }
+}
