@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole product on this machine, no AWS account needed:
-#   connect-local (a local Amazon Connect, with a simulated agent) on CONNECT_LOCAL_PORT (4010),
+#   connect-local (a local Amazon Connect, with a simulated agent) on CONNECT_LOCAL_PORT (4010;
+#   0 takes a free port, which the banner names),
 #   the four functions under `cargo lambda watch` on API_PORT (9000), with the same routes as
 #   the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete, and
 #   /cases/attachments/start, /cases/attachments/complete (case-files), and
@@ -15,7 +16,6 @@ CONNECT_LOCAL_PORT="${CONNECT_LOCAL_PORT:-4010}"
 API_PORT="${API_PORT:-9000}"
 WIDGET_PORT="${WIDGET_PORT:-8080}"
 WIDGET_URL="http://127.0.0.1:$WIDGET_PORT"
-CONNECT_URL="http://127.0.0.1:$CONNECT_LOCAL_PORT"
 API_URL="http://127.0.0.1:$API_PORT"
 
 ensure_cargo_lambda
@@ -37,10 +37,20 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-log "starting connect-local on $CONNECT_URL"
+log "starting connect-local on 127.0.0.1:$CONNECT_LOCAL_PORT"
+# Its ready line names the address it bound (the port it took when asked for port 0).
+ready_line="$(mktemp)"
 # shellcheck disable=SC2086 # CONNECT_LOCAL_ARGS is a list of flags
-target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" ${CONNECT_LOCAL_ARGS:-} &
+target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" ${CONNECT_LOCAL_ARGS:-} >"$ready_line" &
 pids+=("$!")
+for _ in $(seq 1 600); do
+  grep -q "^connect-local ready at " "$ready_line" && break
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "connect-local exited" >&2; exit 1; }
+  sleep 0.1
+done
+CONNECT_URL="$(sed -n 's/^connect-local ready at //p' "$ready_line" | head -n 1)"
+rm -f "$ready_line"
+[ -n "$CONNECT_URL" ] || { echo "connect-local did not come up" >&2; exit 1; }
 
 # What a deployment sets through template.yaml, pointed at connect-local. The credentials are
 # connect-local's documented dummy ones; nothing here can reach AWS.

@@ -10,12 +10,12 @@ cd "$PROJECT_ROOT"
 ensure_schemathesis
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-CONNECT_LOCAL_PORT=$(free_port); API_PORT=$(free_port); WIDGET_PORT=$(free_port)
+API_PORT=$(free_port); WIDGET_PORT=$(free_port)
 LOG="$PROJECT_ROOT/target/schemathesis-stack.log"
 mkdir -p target
 
 log "starting the local stack for Schemathesis (log: target/schemathesis-stack.log)"
-CONNECT_LOCAL_PORT=$CONNECT_LOCAL_PORT API_PORT=$API_PORT WIDGET_PORT=$WIDGET_PORT \
+CONNECT_LOCAL_PORT=0 API_PORT=$API_PORT WIDGET_PORT=$WIDGET_PORT \
   ALLOWED_ATTRIBUTES='*' CONNECT_LOCAL_ARGS="--agent off" \
   setsid scripts/local-stack.sh >"$LOG" 2>&1 &
 stack=$!

@@ -31,11 +31,11 @@ let browser;
 let ports;
 
 async function startStack() {
-  ports = { connect: await freePort(), api: await freePort(), widget: await freePort() };
+  ports = { api: await freePort(), widget: await freePort() };
   const child = spawn(join(ROOT, "scripts", "local-stack.sh"), [], {
     env: {
       ...process.env,
-      CONNECT_LOCAL_PORT: String(ports.connect),
+      CONNECT_LOCAL_PORT: "0",
       API_PORT: String(ports.api),
       WIDGET_PORT: String(ports.widget),
       CONNECT_LOCAL_ARGS: "--agent-delay-ms 200 --reply-delay-ms 300 --reject-attachments-matching rejected",
@@ -48,7 +48,14 @@ async function startStack() {
     let seen = "";
     child.stdout.on("data", (chunk) => {
       seen += chunk;
-      if (seen.includes("Press Ctrl-C")) { clearTimeout(timer); resolve(); }
+      if (seen.includes("Press Ctrl-C")) {
+        clearTimeout(timer);
+        // connect-local took a free port of its own; the banner names it.
+        const found = seen.match(/connect-local \(Connect \+ Participant Service endpoint\): (http:\/\/127\.0\.0\.1:\d+)/);
+        if (!found) { reject(new Error(`no connect-local URL in the banner:\n${seen}`)); return; }
+        ports.connectUrl = found[1];
+        resolve();
+      }
     });
     child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`local stack exited (${code})`)); });
   });
@@ -60,7 +67,7 @@ function stopStack(child) {
   try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
 }
 
-const connectUrl = (path) => `http://127.0.0.1:${ports.connect}${path}`;
+const connectUrl = (path) => `${ports.connectUrl}${path}`;
 const pageUrl = () => `http://127.0.0.1:${ports.widget}/`;
 
 async function admin(path, body) {
