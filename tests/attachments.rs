@@ -194,6 +194,18 @@ async fn every_attachment_rule_is_checked_before_calling_connect() {
             "AttachmentName",
         ),
         (
+            json!({"AttachmentName": "invoice\u{202E}fdp.docx"}),
+            400,
+            "InvalidField",
+            "AttachmentName",
+        ),
+        (
+            json!({"AttachmentName": "report\u{2067}fdp.txt"}),
+            400,
+            "InvalidField",
+            "AttachmentName",
+        ),
+        (
             json!({"AttachmentName": format!("{}.pdf", "a".repeat(253))}),
             400,
             "InvalidField",

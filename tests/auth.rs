@@ -161,6 +161,34 @@ async fn hs256_tokens_pass_only_when_every_check_holds() {
 }
 
 #[tokio::test]
+async fn a_leaked_idempotency_key_cannot_take_over_another_customers_chat() {
+    let _serial = SERIAL.lock().await;
+    let stack = Stack::start_with(connect_local::Options::default(), &hs256_env()).await;
+    let body = json!({"ParticipantDetails": {"DisplayName": "Ana"}, "ClientToken": "shared-key"});
+    let as_user = |sub: &str| {
+        let mut c = claims();
+        c["sub"] = json!(sub);
+        hs256(&c)
+    };
+    let victim = chat_with(&stack, Some(&as_user("customer-1")), body.clone()).await;
+    let victim_retry = chat_with(&stack, Some(&as_user("customer-1")), body.clone()).await;
+    let intruder = chat_with(&stack, Some(&as_user("customer-2")), body).await;
+    let result = |a: &Answer| a.body["data"]["startChatResult"].clone();
+    assert_eq!(victim.status, 200, "{}", victim.body);
+    assert_eq!(intruder.status, 200, "{}", intruder.body);
+    assert_eq!(
+        result(&victim),
+        result(&victim_retry),
+        "the same customer retries into the same chat"
+    );
+    assert_ne!(result(&intruder)["ContactId"], result(&victim)["ContactId"]);
+    assert_ne!(
+        result(&intruder)["ParticipantToken"],
+        result(&victim)["ParticipantToken"]
+    );
+}
+
+#[tokio::test]
 async fn a_small_clock_skew_is_tolerated() {
     let _serial = SERIAL.lock().await;
     let stack = Stack::start_with(connect_local::Options::default(), &hs256_env()).await;

@@ -177,6 +177,7 @@ async fn case_files_follow_the_chat_attachment_rules() {
             json!({"FileName": "tool.exe", "ContentType": "application/pdf"}),
             "FileName",
         ),
+        (json!({"FileName": "invoice\u{202E}fdp.pdf"}), "FileName"),
         (json!({"ContentType": "image/png"}), "ContentType"),
         (json!({"FileSizeInBytes": 0}), "FileSizeInBytes"),
         (

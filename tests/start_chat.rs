@@ -131,6 +131,16 @@ async fn every_field_rule_is_a_400_naming_the_field_and_nothing_reaches_connect(
             "ParticipantDetails.DisplayName",
         ),
         (
+            json!({"ParticipantDetails": {"DisplayName": "\u{200D}\u{2060}\u{FEFF}"}}),
+            "InvalidField",
+            "ParticipantDetails.DisplayName",
+        ),
+        (
+            json!({"ParticipantDetails": {"DisplayName": "\u{3164}\u{3164}"}}),
+            "InvalidField",
+            "ParticipantDetails.DisplayName",
+        ),
+        (
             json!({"ParticipantDetails": {"DisplayName": "x".repeat(257)}}),
             "InvalidField",
             "ParticipantDetails.DisplayName",
@@ -420,14 +430,24 @@ async fn the_same_idempotency_key_never_creates_a_second_chat() {
         .start_chat(with_body(event("start-chat.json"), &body))
         .await;
     assert_eq!(id(&a), id(&b));
-    let header_wins = stack
-        .start_chat(with_header(
-            with_body(event("start-chat.json"), &body),
+    let other_body_token =
+        json!({"ParticipantDetails": {"DisplayName": "Ana"}, "ClientToken": "body-token-2"})
+            .to_string();
+    let with_key = |body: &str| {
+        with_header(
+            with_body(event("start-chat.json"), body),
             "idempotency-key",
-            "7d3f6c1e-5b2a-4c8e-9f10-2a4b6c8d0e1f",
-        ))
-        .await;
-    assert_eq!(id(&header_wins), id(&first), "the header's token decided");
+            "header-key-1",
+        )
+    };
+    let header_wins = stack.start_chat(with_key(&body)).await;
+    let header_again = stack.start_chat(with_key(&other_body_token)).await;
+    assert_eq!(
+        id(&header_wins),
+        id(&header_again),
+        "the header's key decided, not the body's ClientToken"
+    );
+    assert_ne!(id(&header_wins), id(&a));
     let empty_key = stack
         .start_chat(with_header(
             with_body(event("start-chat.json"), &body),
@@ -444,7 +464,37 @@ async fn the_same_idempotency_key_never_creates_a_second_chat() {
     let c = stack.start_chat(event("start-chat-minimal.json")).await;
     let d = stack.start_chat(event("start-chat-minimal.json")).await;
     assert_ne!(id(&c), id(&d));
-    assert_eq!(stack.contact_count(), 4);
+    assert_eq!(stack.contact_count(), 5);
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_request_gets_another_chat_never_the_first_callers_token() {
+    let stack = Stack::start().await;
+    let send = |name: &str, plan: &str| {
+        let body = json!({
+            "ParticipantDetails": {"DisplayName": name},
+            "Attributes": {"plan": plan},
+        })
+        .to_string();
+        stack.start_chat(with_header(
+            with_body(event("start-chat.json"), &body),
+            "idempotency-key",
+            "leaked-key-1",
+        ))
+    };
+    let first = send("Ana", "gold").await;
+    let retry = send("Ana", "gold").await;
+    let other = send("Mallory", "free").await;
+    let result = |a: &Answer| a.body["data"]["startChatResult"].clone();
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(other.status, 200, "{}", other.body);
+    assert_eq!(result(&first), result(&retry), "a retry is the same chat");
+    assert_ne!(result(&other)["ContactId"], result(&first)["ContactId"]);
+    assert_ne!(
+        result(&other)["ParticipantToken"],
+        result(&first)["ParticipantToken"]
+    );
+    assert_eq!(stack.contact_count(), 2);
 }
 
 #[tokio::test]
@@ -464,7 +514,13 @@ async fn a_transient_connect_failure_is_retried_with_the_same_client_token() {
         .store
         .with(|i| i.contacts.values().next().cloned())
         .unwrap();
-    assert_eq!(contact.client_token, "7d3f6c1e-5b2a-4c8e-9f10-2a4b6c8d0e1f");
+    // The key is bound to the request (README, Idempotency): Connect sees a digest, not the key.
+    assert!(
+        contact.client_token.starts_with("ik1-"),
+        "{}",
+        contact.client_token
+    );
+    assert!(!contact.client_token.contains("7d3f6c1e"));
 }
 
 #[tokio::test]

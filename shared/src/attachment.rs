@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use crate::config::AttachmentConfig;
 use crate::error::ApiError;
-use crate::fields::{check_client_token, check_len, check_no_control, Fields};
+use crate::fields::{
+    check_client_token, check_len, check_no_bidi, check_no_control, check_visible, Fields,
+};
 
 /// Connect's documented maximum attachment size (20 MB), in bytes.
 pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 20 * 1024 * 1024;
@@ -98,6 +100,8 @@ impl FileFields {
         let name = fields.str(name_field)?;
         check_len(name_field, name, 1, 256)?;
         check_no_control(name_field, name)?;
+        check_no_bidi(name_field, name)?;
+        check_visible(name_field, name)?;
         if name.contains(['/', '\\']) {
             return Err(ApiError::field(
                 name_field,

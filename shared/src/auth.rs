@@ -251,7 +251,7 @@ impl Authenticator {
 
     async fn fetch(&self) -> Result<Keys, String> {
         match &self.config.keys {
-            KeyConfig::Hs256Inline(secret) => hmac_keys(secret),
+            KeyConfig::Hs256Inline(secret) => hmac_keys(secret.expose()),
             KeyConfig::Hs256Secret(location) => {
                 let aws = self
                     .aws

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::auth::Identity;
 use crate::config::{StartChatConfig, CHAT_DURATION_RANGE};
 use crate::error::ApiError;
-use crate::fields::{check_client_token, check_len, check_no_control, Fields};
+use crate::fields::{check_client_token, check_len, check_no_control, check_visible, Fields};
 
 /// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
 pub const SUPPORTED_MESSAGING_CONTENT_TYPES: [&str; 5] = [
@@ -71,7 +71,9 @@ pub struct StartChatRequest {
     pub chat_duration_minutes: u32,
     pub persistent_chat: Option<PersistentChat>,
     pub related_contact_id: Option<String>,
-    /// The idempotency token: `Idempotency-Key` header, else body `ClientToken`, else a new UUID.
+    /// The ClientToken sent to Connect: the caller's key (`Idempotency-Key` header, else body
+    /// `ClientToken`) bound to the verified identity and to this request's fields (see
+    /// [`bound_client_token`]), else a new UUID.
     pub client_token: String,
 }
 
@@ -110,6 +112,7 @@ impl StartChatRequest {
         let field = "ParticipantDetails.DisplayName";
         check_len(field, display_name, 1, 256)?;
         check_no_control(field, display_name)?;
+        check_visible(field, display_name)?;
 
         let supported_messaging_content_types = parse_supported_types(&fields)?;
         let persistent_chat = parse_persistent_chat(&fields, identity)?;
@@ -149,7 +152,8 @@ impl StartChatRequest {
                 })?,
         };
 
-        Ok(Self {
+        let key = client_token(idempotency_key, fields.opt_str("ClientToken")?)?;
+        let mut request = Self {
             display_name: display_name.to_owned(),
             attributes: parse_attributes(&fields, config, identity)?,
             initial_message: parse_initial_message(&fields)?,
@@ -157,8 +161,13 @@ impl StartChatRequest {
             chat_duration_minutes,
             persistent_chat,
             related_contact_id,
-            client_token: client_token(idempotency_key, fields.opt_str("ClientToken")?)?,
-        })
+            client_token: String::new(),
+        };
+        request.client_token = match key {
+            Some(key) => bound_client_token(&key, identity, &request),
+            None => uuid::Uuid::new_v4().to_string(),
+        };
+        Ok(request)
     }
 
     /// Whether the widget may render markdown (it asked for `text/markdown`).
@@ -169,19 +178,46 @@ impl StartChatRequest {
     }
 }
 
-/// Chooses the idempotency token: the `Idempotency-Key` header wins over the body's
-/// `ClientToken` (both are checked), so a retry that sends the same header is the same request.
-pub fn client_token(header: Option<&str>, body: Option<&str>) -> Result<String, ApiError> {
+/// Chooses the caller's idempotency key: the `Idempotency-Key` header wins over the body's
+/// `ClientToken` (both are checked); `None` when neither is sent.
+pub fn client_token(header: Option<&str>, body: Option<&str>) -> Result<Option<String>, ApiError> {
     if let Some(h) = header {
         check_client_token("Idempotency-Key", h)?;
     }
     if let Some(b) = body {
         check_client_token("ClientToken", b)?;
     }
-    match header.or(body) {
-        Some(token) => Ok(token.to_owned()),
-        None => Ok(uuid::Uuid::new_v4().to_string()),
-    }
+    Ok(header.or(body).map(str::to_owned))
+}
+
+/// The ClientToken sent to Connect for a caller's key: a SHA-256 over the key, the verified
+/// identity's subject (when authentication is on) and every field that shapes the chat. A
+/// retry of the same request gets the same token, so Connect answers with the same chat; a
+/// different request, or another signed-in customer, with the same key gets another token and
+/// so another chat, never the first caller's participant token.
+pub fn bound_client_token(
+    key: &str,
+    identity: Option<&Identity>,
+    request: &StartChatRequest,
+) -> String {
+    let fields = serde_json::json!({
+        "key": key,
+        "subject": identity.and_then(|i| i.subject.as_deref()),
+        "displayName": request.display_name,
+        "attributes": request.attributes,
+        "initialMessage": request.initial_message.as_ref().map(|m| [&m.content_type, &m.content]),
+        "supportedMessagingContentTypes": request.supported_messaging_content_types,
+        "chatDurationMinutes": request.chat_duration_minutes,
+        "persistentChat": request
+            .persistent_chat
+            .as_ref()
+            .map(|p| [p.rehydration_type.as_str(), p.source_contact_id.as_str()]),
+        "relatedContactId": request.related_contact_id,
+    });
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, fields.to_string().as_bytes());
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("ik1-{hex}")
 }
 
 fn is_attribute_key(key: &str) -> bool {
@@ -405,7 +441,7 @@ mod tests {
         assert_eq!(req.attributes.len(), 2);
         assert_eq!(req.chat_duration_minutes, 120);
         assert!(req.markdown_enabled());
-        assert_eq!(req.client_token, "tok-1");
+        assert!(req.client_token.starts_with("ik1-"));
         assert_eq!(
             req.persistent_chat.unwrap().rehydration_type,
             RehydrationType::EntirePastSession
@@ -506,13 +542,57 @@ mod tests {
 
     #[test]
     fn the_idempotency_key_header_wins_over_the_body_token() {
-        assert_eq!(client_token(Some("a"), None).unwrap(), "a");
-        assert_eq!(client_token(None, Some("b")).unwrap(), "b");
-        assert_eq!(client_token(Some("a"), Some("b")).unwrap(), "a");
+        assert_eq!(client_token(Some("a"), None).unwrap().as_deref(), Some("a"));
+        assert_eq!(client_token(None, Some("b")).unwrap().as_deref(), Some("b"));
+        assert_eq!(
+            client_token(Some("a"), Some("b")).unwrap().as_deref(),
+            Some("a")
+        );
+        assert_eq!(client_token(None, None).unwrap(), None);
         assert!(client_token(Some("a"), Some("")).is_err());
+    }
+
+    #[test]
+    fn the_token_sent_to_connect_binds_the_key_to_the_request_and_the_identity() {
+        let body = json!({"ParticipantDetails": {"DisplayName": "Ana"}, "ClientToken": "k-1"});
+        let same = parse(body.clone()).unwrap();
+        let again = parse(body.clone()).unwrap();
+        assert_eq!(
+            same.client_token, again.client_token,
+            "a retry keeps its token"
+        );
+        assert!(same.client_token.starts_with("ik1-"));
+        assert!(!same.client_token.contains("k-1"));
+        let mut other = body.clone();
+        other["ParticipantDetails"]["DisplayName"] = json!("Bo");
+        assert_ne!(parse(other).unwrap().client_token, same.client_token);
+        let mut more = body;
+        more["Attributes"] = json!({"customerId": "42"});
+        assert_ne!(parse(more).unwrap().client_token, same.client_token);
+
+        let identity = |sub: &str| Identity {
+            subject: Some(sub.into()),
+            attributes: Default::default(),
+            source_contact_id: None,
+            related_contact_id: None,
+        };
+        let (a, b) = (identity("user-a"), identity("user-b"));
         assert_ne!(
-            client_token(None, None).unwrap(),
-            client_token(None, None).unwrap()
+            bound_client_token("k-1", Some(&a), &same),
+            bound_client_token("k-1", Some(&b), &same)
+        );
+        assert_eq!(
+            bound_client_token("k-1", Some(&a), &same),
+            bound_client_token("k-1", Some(&a), &same)
+        );
+    }
+
+    #[test]
+    fn without_a_key_every_request_gets_a_new_token() {
+        let body = json!({"ParticipantDetails": {"DisplayName": "Ana"}});
+        assert_ne!(
+            parse(body.clone()).unwrap().client_token,
+            parse(body).unwrap().client_token
         );
     }
 

@@ -3,6 +3,7 @@
 //! with a clear message instead of misbehaving per request.
 
 use crate::attachment::{ALLOWED_EXTENSIONS, DEFAULT_MAX_ATTACHMENT_BYTES};
+use crate::secret::Secret;
 
 /// Connect's own bounds for `ChatDurationInMinutes`.
 pub const CHAT_DURATION_RANGE: std::ops::RangeInclusive<u32> = 60..=10080;
@@ -43,7 +44,7 @@ pub struct CorsConfig {
     /// `ORIGIN_VERIFY_SECRET`: set when the API sits behind the template's CloudFront + WAF front
     /// door; requests must then carry it in `X-Origin-Verify`, so the firewall cannot be
     /// bypassed through the execute-api URL.
-    pub origin_verify: Option<String>,
+    pub origin_verify: Option<Secret>,
 }
 
 impl CorsConfig {
@@ -62,7 +63,7 @@ impl CorsConfig {
     fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         const NAME: &str = "ALLOWED_ORIGINS";
         let raw = required(lookup, NAME)?;
-        let origin_verify = optional(lookup, "ORIGIN_VERIFY_SECRET");
+        let origin_verify = optional(lookup, "ORIGIN_VERIFY_SECRET").map(Secret::new);
         if raw.trim() == "*" {
             return Ok(Self {
                 allowed_origins: AllowedOrigins::Any,
@@ -83,6 +84,26 @@ impl CorsConfig {
             allowed_origins: AllowedOrigins::List(origins),
             origin_verify,
         })
+    }
+}
+
+/// Hosts a JWKS may be fetched from over plain HTTP: this machine only, for local runs.
+const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
+
+/// A JWKS URL must be `https://`, or `http://` to a loopback host named exactly (no user
+/// information, which could make `http://127.0.0.1@idp.example/` reach another host).
+fn check_jwks_url(url: &str) -> Result<(), String> {
+    let uri: http::Uri = url.parse().map_err(|_| format!("{url:?} is not a URL"))?;
+    let authority = uri
+        .authority()
+        .ok_or_else(|| format!("{url:?} has no host"))?;
+    if authority.as_str().contains('@') {
+        return Err("must not carry user information (user@host)".into());
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") if LOOPBACK_HOSTS.contains(&authority.host()) => Ok(()),
+        _ => Err("must be an https:// URL (http:// only to 127.0.0.1, localhost or [::1])".into()),
     }
 }
 
@@ -170,7 +191,7 @@ pub struct StartChatConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyConfig {
     /// `AUTH_HS256_SECRET`: the secret itself. For local runs only; the template never sets it.
-    Hs256Inline(String),
+    Hs256Inline(Secret),
     /// `AUTH_HS256_SECRET_ARN`: a Secrets Manager secret or an SSM SecureString parameter.
     Hs256Secret(crate::outbound::SecretLocation),
     /// `AUTH_JWKS_URL`: the identity provider's public keys (RS256 / ES256).
@@ -258,7 +279,7 @@ impl AuthConfig {
                     (None, Some(secret)) => {
                         crate::auth::hmac_keys(&secret)
                             .map_err(|reason| invalid("AUTH_HS256_SECRET", reason))?;
-                        KeyConfig::Hs256Inline(secret)
+                        KeyConfig::Hs256Inline(Secret::new(secret))
                     }
                     (None, None) => return Err(ConfigError::Missing("AUTH_HS256_SECRET_ARN")),
                 };
@@ -266,11 +287,7 @@ impl AuthConfig {
             }
             "jwks" => {
                 let url = required(lookup, "AUTH_JWKS_URL")?;
-                let local =
-                    url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost");
-                if !url.starts_with("https://") && !local {
-                    return Err(invalid("AUTH_JWKS_URL", "must be an https:// URL"));
-                }
+                check_jwks_url(&url).map_err(|reason| invalid("AUTH_JWKS_URL", reason))?;
                 let mut algorithms = Vec::new();
                 let raw =
                     optional(lookup, "AUTH_ALGORITHMS").unwrap_or_else(|| "RS256,ES256".into());
@@ -797,6 +814,47 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_jwks_url_is_https_or_a_loopback_host_named_exactly() {
+        for good in [
+            "https://idp.example/.well-known/jwks.json",
+            "http://127.0.0.1:8080/jwks",
+            "http://localhost/jwks",
+            "http://[::1]:9000/jwks",
+        ] {
+            assert_eq!(check_jwks_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "http://127.0.0.1@idp.example/jwks",
+            "http://localhost.example/",
+            "http://127.0.0.1.nip.io/jwks",
+            "https://user:pass@idp.example/jwks",
+            "http://idp.example/jwks",
+            "ftp://127.0.0.1/jwks",
+            "not a url",
+        ] {
+            assert!(check_jwks_url(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn configuration_debug_output_redacts_secrets() {
+        let mut pairs = BASE.to_vec();
+        pairs.extend_from_slice(&[
+            ("ORIGIN_VERIFY_SECRET", "origin-verify-value-1234"),
+            ("AUTH_MODE", "hs256"),
+            ("AUTH_HS256_SECRET", "inline-hs256-secret-0123456789abcdef"),
+            ("AUTH_ISSUER", "https://shop.example.com"),
+            ("AUTH_AUDIENCE", "chat"),
+        ]);
+        let config = StartChatConfig::from_lookup(env(&pairs)).unwrap();
+        let printed = format!("{config:?} {:?} {:?}", config.cors, config.auth);
+        assert!(!printed.contains("origin-verify-value"), "{printed}");
+        assert!(!printed.contains("inline-hs256-secret"), "{printed}");
+        let keys = &config.auth.as_ref().unwrap().keys;
+        assert!(!format!("{keys:?}").contains("inline-hs256-secret"));
     }
 
     #[test]

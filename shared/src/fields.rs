@@ -139,6 +139,61 @@ pub fn check_no_control(field: &str, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether a character reorders how the text around it displays (Unicode bidirectional
+/// formatting characters): `invoice\u{202E}fdp.docx` shows as `invoicexcod.pdf`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Refuses text with bidirectional formatting characters, which can make a name display as
+/// something it is not.
+pub fn check_no_bidi(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.chars().any(is_bidi_control) {
+        return Err(ApiError::field(
+            field,
+            "must not contain right-to-left or left-to-right override characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a character shows nothing: white space, controls, zero-width and joining
+/// characters, bidirectional and other format characters, variation selectors, and the blank
+/// "filler" letters (Hangul fillers, the blank Braille pattern). The same set is excluded in
+/// openapi.yaml's DisplayName pattern.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
+}
+
+/// Refuses text in which no character would be seen (a name made only of zero-width or
+/// filler characters renders as nothing).
+pub fn check_visible(field: &str, value: &str) -> Result<(), ApiError> {
+    if !value.chars().any(|c| !is_invisible(c)) {
+        return Err(ApiError::field(field, "must contain a visible character"));
+    }
+    Ok(())
+}
+
 /// An idempotency token as Connect accepts it: 1 to 500 characters, no control characters.
 pub fn check_client_token(field: &str, token: &str) -> Result<(), ApiError> {
     check_len(field, token, 1, 500)?;
@@ -147,6 +202,40 @@ pub fn check_client_token(field: &str, token: &str) -> Result<(), ApiError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_that_show_nothing_are_refused() {
+        for name in [
+            "\u{200D}",
+            "\u{2060}\u{2060}",
+            "\u{FEFF}",
+            "\u{3164}\u{3164}",
+            " \u{200B} ",
+            "\u{202E}",
+        ] {
+            assert!(check_visible("DisplayName", name).is_err(), "{name:?}");
+        }
+        for name in ["Ana", "\u{200D}A", "\u{D55C}\u{AE00}", "\u{1F600}"] {
+            assert_eq!(check_visible("DisplayName", name), Ok(()), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn bidi_overrides_are_refused_in_names() {
+        let err = check_no_bidi("AttachmentName", "invoice\u{202E}fdp.docx").unwrap_err();
+        assert_eq!(
+            err,
+            ApiError::field(
+                "AttachmentName",
+                "must not contain right-to-left or left-to-right override characters"
+            )
+        );
+        assert!(check_no_bidi("AttachmentName", "a\u{2067}b.pdf").is_err());
+        assert_eq!(
+            check_no_bidi("AttachmentName", "\u{5D3}\u{5D5}\u{5D7}.pdf"),
+            Ok(())
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -19,9 +19,11 @@ pub fn init() {
         .expect("a global tracing subscriber is set only once, at cold start");
 }
 
-/// Targets whose debug and trace events print raw HTTP requests and responses, which carry
-/// tokens and presigned URLs (the SDK's orchestrator logs whole response bodies at trace).
-const RAW_HTTP_TARGETS: [&str; 5] = ["aws_", "hyper", "h2", "rustls", "tower"];
+/// Targets whose debug and trace events print raw requests, responses or events, which carry
+/// tokens, presigned URLs, display names and attributes: the SDK's orchestrator logs whole
+/// response bodies at trace, and the Lambda runtime the whole incoming event ("raw JSON event
+/// received from Lambda").
+const RAW_HTTP_TARGETS: [&str; 6] = ["aws_", "hyper", "h2", "rustls", "tower", "lambda_"];
 
 fn is_raw_http(target: &str) -> bool {
     RAW_HTTP_TARGETS
@@ -157,6 +159,15 @@ mod tests {
         ));
         assert!(!enabled(&debug, "hyper_util::client", Level::DEBUG));
         assert!(enabled(&debug, "aws_smithy_runtime", Level::INFO));
+        let trace = filter("trace");
+        assert!(!enabled(
+            &trace,
+            "lambda_runtime::layers::api_response",
+            Level::TRACE
+        ));
+        assert!(!enabled(&trace, "lambda_http", Level::DEBUG));
+        assert!(enabled(&trace, "lambda_runtime", Level::INFO));
+        assert!(enabled(&trace, "shared::handlers", Level::TRACE));
         let named = filter("warn,aws_smithy_runtime=trace,hyper=debug");
         assert!(!enabled(&named, "aws_smithy_runtime::client", Level::DEBUG));
         assert!(enabled(&named, "aws_smithy_runtime::client", Level::INFO));

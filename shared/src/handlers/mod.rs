@@ -29,6 +29,7 @@ use crate::error::ApiError;
 use crate::http::{
     apply_cors, error_response, header, json_object_body, json_response, preflight_response,
 };
+use crate::secret::Secret;
 
 /// The header a browser uses to pass the customer's ConnectionToken (as the Participant API does).
 pub const CONNECTION_TOKEN_HEADER: &str = "x-amz-bearer";
@@ -136,7 +137,7 @@ where
 
 /// With `ORIGIN_VERIFY_SECRET` set, whether the request carries it (compared in constant time).
 fn through_front_door(cors: &CorsConfig, req: &Request) -> bool {
-    let Some(secret) = cors.origin_verify.as_deref() else {
+    let Some(secret) = cors.origin_verify.as_ref().map(Secret::expose) else {
         return true;
     };
     let sent = header(req, "x-origin-verify")
