@@ -67,7 +67,9 @@ pub fn event_item(
 }
 
 /// Sends an item to every subscribed websocket of the contact and, if `keep`, records it in the
-/// transcript. Sockets that went away are dropped from the list.
+/// transcript. Sockets that went away, and sockets whose queue is full because their client
+/// stopped reading, are dropped from the list; the latter are then closed once their queue
+/// drains, as a managed service closes a consumer that falls too far behind.
 pub fn publish(contact: &mut Contact, item: Map<String, Value>, keep: bool) {
     let item = Value::Object(item);
     let frame: Arc<str> = json!({
@@ -79,7 +81,7 @@ pub fn publish(contact: &mut Contact, item: Map<String, Value>, keep: bool) {
     .into();
     contact
         .subscribers
-        .retain(|s| s.send(frame.clone()).is_ok());
+        .retain(|s| s.try_send(frame.clone()).is_ok());
     if keep {
         contact.transcript.push(item);
     }

@@ -83,6 +83,11 @@ pub struct Options {
     pub region: String,
     /// The Connect Cases domain id.
     pub cases_domain_id: String,
+    /// How long a client may take to send a request's headers, and how long a keep-alive
+    /// connection may sit idle before its next request; then the connection is closed.
+    pub header_read_timeout: Duration,
+    /// How long an upload's body may go without a byte arriving before it is refused.
+    pub body_progress_timeout: Duration,
 }
 
 impl Default for Options {
@@ -105,6 +110,8 @@ impl Default for Options {
             reject_messages_matching: None,
             region: DEFAULT_REGION.into(),
             cases_domain_id: DEFAULT_CASES_DOMAIN_ID.into(),
+            header_read_timeout: Duration::from_secs(30),
+            body_progress_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -141,23 +148,43 @@ impl Drop for Server {
     }
 }
 
+/// Shortest and longest pause after a failed accept.
+const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration::from_secs(1));
+
 /// The accept loop. Unlike `axum::serve` it can close a connection without answering, which
 /// the chaos rules' `drop` needs: a response marked [`app::DropConnection`] becomes a service
-/// error, and hyper then closes the connection without writing anything. Stopping aborts the
-/// open connections (websockets included).
+/// error, and hyper then closes the connection without writing anything. A failed accept
+/// (out of file descriptors, say) pauses the loop, doubling the pause up to a second while
+/// accepts keep failing, instead of spinning. Stopping aborts the open connections
+/// (websockets included).
 async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     mut stop: oneshot::Receiver<()>,
+    header_read_timeout: Duration,
 ) -> std::io::Result<()> {
     use tower::ServiceExt;
     let mut connections = tokio::task::JoinSet::new();
+    let mut backoff = ACCEPT_BACKOFF.0;
     loop {
         let (stream, _) = tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(_) => continue,
+                Ok(accepted) => {
+                    backoff = ACCEPT_BACKOFF.0;
+                    accepted
+                }
+                Err(err) => {
+                    if backoff == ACCEPT_BACKOFF.0 {
+                        tracing::warn!(error = %err, "accept failed; pausing before the next accept");
+                    }
+                    tokio::select! {
+                        _ = &mut stop => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF.1);
+                    continue;
+                }
             },
         };
         let app = app.clone();
@@ -178,6 +205,8 @@ async fn serve(
             });
         connections.spawn(async move {
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .with_upgrades()
                 .await;
@@ -233,10 +262,11 @@ pub async fn start(options: Options) -> std::io::Result<Server> {
         reject_messages_matching: options.reject_messages_matching.filter(|p| !p.is_empty()),
         region: options.region,
         cases_domain_id: options.cases_domain_id,
+        body_progress_timeout: options.body_progress_timeout,
     }));
     let app = app::router(store.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, app, rx));
+    let task = tokio::spawn(serve(listener, app, rx, options.header_read_timeout));
     Ok(Server {
         addr,
         base_url,

@@ -45,6 +45,8 @@ pub struct Settings {
     pub region: String,
     /// The Connect Cases domain connect-local serves.
     pub cases_domain_id: String,
+    /// How long an upload may go without a byte arriving.
+    pub body_progress_timeout: Duration,
 }
 
 /// How the simulated agent behaves.
@@ -112,9 +114,10 @@ pub struct Contact {
     pub attachment_ids: Vec<String>,
     /// Items as GetTranscript returns them (typing and receipts are not kept).
     pub transcript: Vec<serde_json::Value>,
-    /// Websockets subscribed to `aws/chat`; each gets every pushed frame.
+    /// Websockets subscribed to `aws/chat`; each gets every pushed frame through a bounded
+    /// queue ([`crate::websocket::QUEUE_FRAMES`]).
     #[serde(skip)]
-    pub subscribers: Vec<tokio::sync::mpsc::UnboundedSender<Arc<str>>>,
+    pub subscribers: Vec<tokio::sync::mpsc::Sender<Arc<str>>>,
     /// `participant/ClientToken` -> SendMessage's answer, for its idempotency.
     #[serde(skip)]
     pub message_tokens: HashMap<String, serde_json::Value>,

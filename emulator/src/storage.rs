@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -312,16 +312,9 @@ pub async fn put_upload(
             .into_response();
         }
     }
-    let bytes = match to_bytes(body, declared as usize + 1).await {
+    let bytes = match read_body(body, declared, store.settings.body_progress_timeout).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return s3_error(
-                StatusCode::BAD_REQUEST,
-                "EntityTooLarge",
-                "Your proposed upload exceeds the declared size",
-            )
-            .into_response()
-        }
+        Err(err) => return err.into_response(),
     };
     if bytes.len() as u64 != declared {
         return s3_error(
@@ -366,6 +359,44 @@ pub async fn put_upload(
         response.headers_mut().insert(header::ETAG, v);
     }
     response
+}
+
+/// Reads an upload's body, at most one byte more than declared, refusing a body that stalls
+/// for `progress` without a byte (S3's `RequestTimeout`).
+async fn read_body(body: Body, declared: u64, progress: Duration) -> Result<Vec<u8>, S3Error> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut bytes = Vec::new();
+    loop {
+        let frame = match tokio::time::timeout(progress, body.frame()).await {
+            Err(_) => {
+                return Err(s3_error(
+                    StatusCode::BAD_REQUEST,
+                    "RequestTimeout",
+                    "Your socket connection to the server was not read from or written to within the timeout period.",
+                ))
+            }
+            Ok(None) => return Ok(bytes),
+            Ok(Some(Err(_))) => {
+                return Err(s3_error(
+                    StatusCode::BAD_REQUEST,
+                    "IncompleteBody",
+                    "The body ended before it was complete",
+                ))
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            bytes.extend_from_slice(&data);
+            if bytes.len() as u64 > declared {
+                return Err(s3_error(
+                    StatusCode::BAD_REQUEST,
+                    "EntityTooLarge",
+                    "Your proposed upload exceeds the declared size",
+                ));
+            }
+        }
+    }
 }
 
 /// `GET /downloads/{id}`: the bytes behind a GetAttachment URL.

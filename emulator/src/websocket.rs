@@ -18,6 +18,9 @@ use crate::state::{Store, TokenOwner};
 /// How long a websocket URL may be used after it was issued (the documented connect expiry).
 const URL_VALIDITY: Duration = Duration::from_secs(100);
 
+/// Frames waiting for one socket at most; a client that lets more pile up is disconnected.
+pub const QUEUE_FRAMES: usize = 256;
+
 /// `GET /participant/websocket/{id}`: upgrades to the chat websocket.
 pub async fn upgrade(
     State(store): State<Arc<Store>>,
@@ -40,7 +43,7 @@ pub async fn upgrade(
 
 async fn session(store: Arc<Store>, owner: TokenOwner, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Arc<str>>();
+    let (tx, mut rx) = mpsc::channel::<Arc<str>>(QUEUE_FRAMES);
     // Kept here until the client subscribes; afterwards only the contact holds the sender, so
     // the channel closes (and so does the socket) when the chat ends.
     let mut unsubscribed = Some(tx);
@@ -74,7 +77,7 @@ fn answer(
     store: &Store,
     owner: &TokenOwner,
     text: &str,
-    unsubscribed: &mut Option<mpsc::UnboundedSender<Arc<str>>>,
+    unsubscribed: &mut Option<mpsc::Sender<Arc<str>>>,
 ) -> Option<String> {
     let frame: Value = serde_json::from_str(text).ok()?;
     match frame["topic"].as_str()? {

@@ -6,9 +6,14 @@ use std::time::{Duration, Instant};
 
 /// Starts the binary on a free port and returns it with its ready line.
 fn start(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-local"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connect-local"));
+    command.args(["--listen", "127.0.0.1:0"]).args(args);
+    spawn(command)
+}
+
+/// Spawns a command that starts connect-local and reads its ready line.
+fn spawn(mut command: Command) -> (std::process::Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -93,4 +98,77 @@ fn rejects_unknown_flags_with_usage() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("USAGE"));
+}
+
+/// CPU time (user + system, in clock ticks) a process has used so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc is readable");
+    // Fields after the command name (which is in parentheses): utime is the 14th field of the
+    // line, stime the 15th.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0)
+}
+
+#[test]
+fn out_of_file_descriptors_it_pauses_instead_of_spinning_and_recovers() {
+    // A low descriptor limit, so that a few dozen waiting connections exhaust it.
+    let mut command = Command::new("bash");
+    command.args([
+        "-c",
+        &format!(
+            "ulimit -n 40 && exec {} --listen 127.0.0.1:0 --agent off",
+            env!("CARGO_BIN_EXE_connect-local")
+        ),
+    ]);
+    let (mut child, line) = spawn(command);
+    let addr = line
+        .trim()
+        .strip_prefix("connect-local ready at http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let held: Vec<std::net::TcpStream> = (0..80)
+        .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
+        .collect();
+    assert!(
+        held.len() > 40,
+        "enough connections to exhaust its descriptors"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let before = cpu_ticks(child.id());
+    std::thread::sleep(Duration::from_millis(1500));
+    let used = cpu_ticks(child.id()) - before;
+    // Spinning on the failed accept would use the whole 1.5 s (about 150 ticks).
+    assert!(
+        used < 40,
+        "it used {used} ticks of CPU in 1.5 s while out of descriptors"
+    );
+    drop(held);
+
+    // Once descriptors are free again it answers.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let answered = loop {
+        use std::io::{Read, Write};
+        let attempt = std::net::TcpStream::connect(&addr).and_then(|mut stream| {
+            stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+            write!(
+                stream,
+                "GET /_local/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            )?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response)
+        });
+        match attempt {
+            Ok(response) if response.starts_with("HTTP/1.1 200") => break true,
+            _ if Instant::now() > deadline => break false,
+            _ => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answered, "it answers again once descriptors are free");
 }
