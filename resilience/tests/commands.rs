@@ -20,6 +20,7 @@ fn fault_test_reports_zero_duplicates_unmapped_answers_and_lost_attachments() {
         "| **duplicate contacts** | **0** |",
         "| **attachments lost or half-completed** | **0** |",
         "| attachment flows completed | 80 of 80 |",
+        "| **start-chat requests that gave up after 6 retries** | **0** |",
     ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
@@ -40,11 +41,10 @@ fn fault_test_reports_zero_duplicates_unmapped_answers_and_lost_attachments() {
 
 #[test]
 fn fuzz_finds_no_panic_and_no_5xx() {
-    let (ok, text) = run(
-        env!("CARGO_BIN_EXE_fuzz"),
-        &["--inputs", "10000", "--seed", "7"],
-    );
+    // A new seed each run, printed so that a failure can be repeated with --seed.
+    let (ok, text) = run(env!("CARGO_BIN_EXE_fuzz"), &["--inputs", "10000"]);
     assert!(ok, "{text}");
+    assert!(text.contains("(repeat with --seed "), "{text}");
     assert_eq!(
         text.matches("| 2000 | 0 panics, 0 5xx, 0 malformed |")
             .count(),
@@ -52,6 +52,32 @@ fn fuzz_finds_no_panic_and_no_5xx() {
         "{text}"
     );
     assert!(text.contains("fuzz: PASS"));
+}
+
+#[test]
+fn a_fuzz_seed_repeats_its_run_and_runs_differ_without_one() {
+    let statuses = |args: &[&str]| {
+        let (ok, text) = run(env!("CARGO_BIN_EXE_fuzz"), args);
+        assert!(ok, "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("statuses:"))
+            .map(str::to_owned);
+        line.unwrap_or_else(|| panic!("no statuses line in:\n{text}"))
+    };
+    let seeded = ["--inputs", "2000", "--seed", "12345"];
+    assert_eq!(statuses(&seeded), statuses(&seeded));
+    let seeds: std::collections::HashSet<String> = (0..2)
+        .map(|_| {
+            let (_, text) = run(env!("CARGO_BIN_EXE_fuzz"), &["--inputs", "500"]);
+            text.lines().next().unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        seeds.len(),
+        2,
+        "two runs without --seed drew the same seed: {seeds:?}"
+    );
 }
 
 #[test]

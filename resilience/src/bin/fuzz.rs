@@ -1,9 +1,14 @@
 //! fuzz: generated bad input against every route's parsing and validation, through the real
 //! handlers (and, for the inputs that pass validation, the real SDK against connect-local).
-//! Inputs mix arbitrary JSON, valid requests with fields replaced, removed or added, raw bytes,
-//! base64 bodies, odd methods and odd headers. Every answer must be a documented status below
-//! 500 with a JSON error naming a known code and CORS headers for the allowed origin; a panic or
-//! a 5xx fails the run. Prints inputs per route and the status mix; exits non-zero on failure.
+//! Inputs mix arbitrary JSON (nested up to 8 levels, and raw bodies nested hundreds deep),
+//! valid requests with fields replaced, removed or added, raw bytes, base64 bodies, odd methods
+//! and odd headers. A quarter of the inputs go the Lambda runtime's way: as API Gateway event
+//! JSON, deserialised and converted by lambda_http exactly as the runtime does, before the
+//! handler. Attachment routes carry a real connection token, from a new chat every 40 inputs,
+//! so valid uploads reach Connect instead of its per-contact attachment quota. Every answer must
+//! be a documented status below 500 with a JSON error naming a known code and CORS headers for
+//! the allowed origin; a panic or a 5xx fails the run. Prints the seed (a new one each run
+//! unless `--seed` repeats one), inputs per route and the status mix; exits non-zero on failure.
 //!
 //! `cargo run -p resilience --bin fuzz -- [--inputs 1000000] [--seed N]`
 
@@ -70,7 +75,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         ]
         .prop_map(Value::String),
     ];
-    leaf.prop_recursive(3, 24, 6, |inner| {
+    leaf.prop_recursive(8, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::vec((".{0,12}", inner), 0..6)
@@ -88,6 +93,8 @@ struct Input {
     method: &'static str,
     origin: Option<String>,
     header: Option<(&'static str, String)>,
+    /// Whether it goes through the runtime's event conversion.
+    via_runtime: bool,
 }
 
 fn mutate(valid: Value) -> impl Strategy<Value = Value> {
@@ -133,6 +140,9 @@ fn input(route: usize, valid: Value) -> impl Strategy<Value = Input> {
             let text = v.to_string().into_bytes();
             text[..cut.min(text.len())].to_vec()
         }),
+        1 => (1..400usize, prop_oneof![Just(("[", "]")), Just(("{\"a\":", "}"))]).prop_map(
+            |(depth, (open, close))| (open.repeat(depth) + "1" + &close.repeat(depth)).into_bytes()
+        ),
     ];
     let origin = prop_oneof![
         6 => Just(Some(ORIGIN.to_owned())),
@@ -149,19 +159,31 @@ fn input(route: usize, valid: Value) -> impl Strategy<Value = Input> {
     ];
     let method =
         prop_oneof![8 => Just("POST"), 1 => Just("GET"), 1 => Just("OPTIONS"), 1 => Just("DELETE")];
-    (body, any::<bool>(), method, origin, header).prop_map(
-        move |(body, base64, method, origin, header)| Input {
+    let via_runtime = prop_oneof![3 => Just(false), 1 => Just(true)];
+    (body, any::<bool>(), method, origin, header, via_runtime).prop_map(
+        move |(body, base64, method, origin, header, via_runtime)| Input {
             route,
             body,
             base64,
             method,
             origin,
             header,
+            via_runtime,
         },
     )
 }
 
-fn request(name: &str, input: &Input) -> lambda_http::Request {
+/// The request as the handler gets it. Through the runtime's way, the API Gateway event JSON is
+/// rewritten (body, base64 flag, method, headers) and converted by lambda_http as the runtime
+/// converts every invocation; `Err` when lambda_http cannot take an event API Gateway could send.
+fn request(
+    name: &str,
+    input: &Input,
+    bearer: Option<&str>,
+) -> Result<lambda_http::Request, String> {
+    if input.via_runtime {
+        return runtime_request(name, input, bearer);
+    }
     let mut req = event(&format!("{name}.json"));
     *req.body_mut() = if input.base64 {
         Body::Binary(input.body.clone())
@@ -181,13 +203,59 @@ fn request(name: &str, input: &Input) -> lambda_http::Request {
                 .as_ref()
                 .map(|(name, value)| (*name, value.as_str())),
         );
-    for (name, value) in headers {
+    let bearer = bearer.map(|token| ("x-amz-bearer", token));
+    for (name, value) in bearer.into_iter().chain(headers) {
         // Values no HTTP client could send are skipped, as a browser would refuse them.
         if let Ok(value) = value.parse() {
             req.headers_mut().insert(name, value);
         }
     }
-    req
+    Ok(req)
+}
+
+fn runtime_request(
+    name: &str,
+    input: &Input,
+    bearer: Option<&str>,
+) -> Result<lambda_http::Request, String> {
+    use base64::Engine;
+    let path = integration_tests::events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let mut event: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    // API Gateway sends a binary body as valid base64 and a text body as UTF-8 text.
+    if input.base64 {
+        event["body"] = json!(base64::engine::general_purpose::STANDARD.encode(&input.body));
+        event["isBase64Encoded"] = json!(true);
+    } else {
+        event["body"] = json!(String::from_utf8_lossy(&input.body));
+        event["isBase64Encoded"] = json!(false);
+    }
+    event["requestContext"]["http"]["method"] = json!(input.method);
+    let headers = event["headers"]
+        .as_object_mut()
+        .ok_or("event without headers")?;
+    headers.remove("origin");
+    let extra = input
+        .origin
+        .as_deref()
+        .map(|origin| ("origin", origin))
+        .into_iter()
+        .chain(bearer.map(|token| ("x-amz-bearer", token)))
+        .chain(
+            input
+                .header
+                .as_ref()
+                .map(|(name, value)| (*name, value.as_str())),
+        );
+    for (name, value) in extra {
+        // API Gateway passes on only values an HTTP client could send.
+        if http::HeaderValue::from_str(value).is_ok() {
+            headers.insert(name.into(), json!(value));
+        }
+    }
+    let event: lambda_http::request::LambdaRequest =
+        serde_json::from_value(event).map_err(|e| format!("lambda_http refused the event: {e}"))?;
+    Ok(lambda_http::Request::from(event))
 }
 
 fn check(input: &Input, answer: &Answer) -> Result<(), String> {
@@ -213,6 +281,10 @@ fn check(input: &Input, answer: &Answer) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Inputs sent with one chat's connection token before the next chat: well under Connect's
+/// per-contact attachment quota, so valid uploads are not refused for it.
+const TOKEN_USES: usize = 40;
 
 /// Runs `cases` inputs against one route; returns the table line, the status counts and
 /// whether it failed. Each route has its own runtime, connect-local and SDK clients: pooled
@@ -244,8 +316,35 @@ fn fuzz_route(
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
     );
     let counts = std::cell::RefCell::new(std::collections::BTreeMap::<u16, u64>::new());
+    // Attachment routes: a real connection token, from a new chat every TOKEN_USES inputs.
+    let token = std::cell::RefCell::new((String::new(), TOKEN_USES));
+    let served = std::cell::Cell::new(0usize);
     let result = runner.run(&input(i, valid), |input| {
-        let req = request(name, &input);
+        let bearer = if matches!(input.route, 1 | 2) {
+            let mut token = token.borrow_mut();
+            if token.1 >= TOKEN_USES {
+                let (_, fresh) = rt.block_on(harness.chat_with_connection());
+                *token = (fresh, 0);
+            }
+            token.1 += 1;
+            Some(token.0.clone())
+        } else {
+            None
+        };
+        // Case routes: the valid body's case changes every TOKEN_USES inputs, for the same
+        // reason (Connect's per-case file quota).
+        let mut input = input;
+        if input.route >= 3 {
+            let n = served.get();
+            served.set(n + 1);
+            if let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&input.body) {
+                if body.get("CaseId") == Some(&json!("case-1")) {
+                    body.insert("CaseId".into(), json!(format!("case-{}", n / TOKEN_USES)));
+                    input.body = Value::Object(body).to_string().into_bytes();
+                }
+            }
+        }
+        let req = request(name, &input, bearer.as_deref()).map_err(TestCaseError::fail)?;
         let answer = rt.block_on(async {
             match input.route {
                 0 => harness.start_chat(req).await,
@@ -270,7 +369,19 @@ fn fuzz_route(
 
 fn main() -> ExitCode {
     let mut total: u32 = 1_000_000;
-    let mut seed: u64 = 0x5eed_c0de;
+    let mut seed: u64 = {
+        use std::hash::{BuildHasher, Hasher};
+        // A new seed each run (std's per-process random hasher keys); printed, so `--seed`
+        // can repeat a run.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default(),
+        );
+        hasher.finish()
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_default();
@@ -287,7 +398,7 @@ fn main() -> ExitCode {
     let per_route = total / routes.len() as u32;
     let started = Instant::now();
     println!(
-        "fuzz: {} inputs ({per_route} per route), seed {seed}",
+        "fuzz: {} inputs ({per_route} per route), seed {seed} (repeat with --seed {seed})",
         per_route * routes.len() as u32
     );
     // One thread per route, each with its own runtime, so all cores are used.
