@@ -77,8 +77,13 @@ ensure_chromium() {
     log "installing chromium (apt)"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    # Another install may hold dpkg's lock (an unattended upgrade, a second CI job): wait for it,
+    # up to APT_LOCK_TIMEOUT seconds, instead of failing at once.
+    local wait="-o DPkg::Lock::Timeout=${APT_LOCK_TIMEOUT:-300}"
+    # shellcheck disable=SC2086 # $wait is two words on purpose
+    $sudo apt-get $wait update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get $wait install -y -qq chromium >/dev/null
   fi
   export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 }
