@@ -3,8 +3,7 @@
 //! orchestrated per route in [`handlers`]. [`config`] is read once at cold start and
 //! [`error`] is the one place failures become HTTP statuses and codes. [`auth`] verifies
 //! start-chat's optional customer tokens, using [`outbound`] for keys and secrets; [`cases`]
-//! validates case attached files; [`secret`] holds configured secrets. [`telemetry`] and [`memory`] are set up in each function's
-//! `main`, before and after the rest of init.
+//! validates case attached files; [`secret`] holds configured secrets. [`telemetry`] is set up first in each function's `main`.
 
 pub mod attachment;
 pub mod auth;
@@ -16,7 +15,6 @@ pub mod error;
 pub mod fields;
 pub mod handlers;
 pub mod http;
-pub mod memory;
 pub mod outbound;
 pub mod secret;
 pub mod telemetry;

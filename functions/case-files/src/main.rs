@@ -4,7 +4,7 @@
 //! Cases permissions.
 
 use lambda_http::{run, service_fn, Error};
-use shared::{connect, handlers, memory, telemetry, AwsEnv, CaseFilesConfig};
+use shared::{connect, handlers, telemetry, AwsEnv, CaseFilesConfig};
 
 // One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
 // start-up time, cross-thread wake-ups and memory.
@@ -25,7 +25,6 @@ async fn main() -> Result<(), Error> {
     if let Some(upstream) = &upstream {
         upstream.open().await;
     }
-    memory::pretouch();
     run(service_fn(|req| {
         handlers::handle_case_files(&config, connect.as_ref(), req)
     }))

@@ -2,7 +2,7 @@
 //! CompleteAttachmentUpload.
 
 use lambda_http::{run, service_fn, Error};
-use shared::{connect, handlers, memory, telemetry, AttachmentConfig, AwsEnv};
+use shared::{connect, handlers, telemetry, AttachmentConfig, AwsEnv};
 
 // One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
 // start-up time, cross-thread wake-ups and memory.
@@ -14,7 +14,6 @@ async fn main() -> Result<(), Error> {
     let upstream = connect::Upstream::participant(&aws);
     let participant = connect::participant_client(&aws, &upstream);
     upstream.open().await;
-    memory::pretouch();
     run(service_fn(|req| {
         handlers::handle_complete_attachment(&config, &participant, req)
     }))

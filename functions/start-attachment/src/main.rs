@@ -1,7 +1,7 @@
 //! start-attachment Lambda: POST /attachments/start -> Participant Service StartAttachmentUpload.
 
 use lambda_http::{run, service_fn, Error};
-use shared::{connect, handlers, memory, telemetry, AttachmentConfig, AwsEnv};
+use shared::{connect, handlers, telemetry, AttachmentConfig, AwsEnv};
 
 // One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
 // start-up time, cross-thread wake-ups and memory.
@@ -13,7 +13,6 @@ async fn main() -> Result<(), Error> {
     let upstream = connect::Upstream::participant(&aws);
     let participant = connect::participant_client(&aws, &upstream);
     upstream.open().await;
-    memory::pretouch();
     run(service_fn(|req| {
         handlers::handle_start_attachment(&config, &participant, req)
     }))

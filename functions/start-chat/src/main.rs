@@ -2,7 +2,7 @@
 
 use lambda_http::{run, service_fn, Error};
 use shared::auth::Authenticator;
-use shared::{connect, handlers, memory, telemetry, AwsEnv, StartChatConfig};
+use shared::{connect, handlers, telemetry, AwsEnv, StartChatConfig};
 
 // One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
 // start-up time, cross-thread wake-ups and memory.
@@ -18,7 +18,6 @@ async fn main() -> Result<(), Error> {
         .clone()
         .map(|auth| Authenticator::new(auth, Some(aws.clone())));
     upstream.open().await;
-    memory::pretouch();
     run(service_fn(|req| {
         handlers::handle_start_chat(&config, &client, auth.as_ref(), req)
     }))
