@@ -12,7 +12,7 @@ pub const QUOTA_RETRY_AFTER_SECS: u32 = 30;
 ///
 /// Client mistakes are 4xx, upstream trouble is 429/5xx, and nothing here ever carries an SDK
 /// message or a secret into the response body: `message` texts are written by us.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, PartialEq, Eq, strum::EnumCount)]
 pub enum ApiError {
     /// A field is missing, has the wrong type or breaks a rule.
     #[error("{field}: {message}")]
@@ -285,8 +285,8 @@ impl ApiError {
 }
 
 impl ApiError {
-    /// One error of every kind, for documentation and the OpenAPI sync test. The match below
-    /// stops compiling when a variant is added without being listed here.
+    /// One error of every kind, for documentation, the OpenAPI sync test and the resilience
+    /// checks. `every_kind_lists_every_variant` fails when a variant is missing here.
     pub fn every_kind() -> Vec<ApiError> {
         let all = vec![
             Self::field("Field", "message"),
@@ -322,37 +322,6 @@ impl ApiError {
             Self::UpstreamTimeout,
             Self::Internal(String::new()),
         ];
-        for e in &all {
-            match e {
-                Self::InvalidField { .. }
-                | Self::InvalidBody(_)
-                | Self::PayloadTooLarge { .. }
-                | Self::AttributeNotAllowed { .. }
-                | Self::AttachmentTooLarge { .. }
-                | Self::UnsupportedAttachmentType { .. }
-                | Self::AttachmentsDisabled
-                | Self::MissingConnectionToken
-                | Self::OriginNotAllowed
-                | Self::Unauthenticated(_)
-                | Self::InvalidClaim(_)
-                | Self::AuthenticationUnavailable
-                | Self::AuthorizerRequired
-                | Self::CaseAttachmentsDisabled
-                | Self::ContactNotFound { .. }
-                | Self::DirectAccessDenied
-                | Self::MethodNotAllowed
-                | Self::AccessDenied
-                | Self::Conflict
-                | Self::UpstreamRejected { .. }
-                | Self::Throttled
-                | Self::QuotaExceeded
-                | Self::Misconfigured(_)
-                | Self::UpstreamFailure(_)
-                | Self::UpstreamUnavailable(_)
-                | Self::UpstreamTimeout
-                | Self::Internal(_) => {}
-            }
-        }
         all
     }
 }
@@ -371,6 +340,24 @@ fn human_size(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use strum::EnumCount;
+
+    #[test]
+    fn every_kind_lists_every_variant() {
+        let kinds = ApiError::every_kind();
+        let distinct: std::collections::HashSet<std::mem::Discriminant<ApiError>> =
+            kinds.iter().map(std::mem::discriminant).collect();
+        assert_eq!(kinds.len(), distinct.len(), "a variant is listed twice");
+        assert_eq!(
+            distinct.len(),
+            ApiError::COUNT,
+            "every_kind() misses {} variant(s) of ApiError",
+            ApiError::COUNT - distinct.len()
+        );
+        let codes: std::collections::HashSet<&str> = kinds.iter().map(ApiError::code).collect();
+        assert_eq!(codes.len(), ApiError::COUNT, "two variants share a code");
+    }
+
     use super::*;
 
     #[test]
