@@ -8,49 +8,7 @@ use crate::error::ApiError;
 use crate::fields::{
     check_client_token, check_len, check_no_bidi, check_no_control, check_visible, Fields,
 };
-
-/// Connect's documented maximum attachment size (20 MB), in bytes.
-pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 20 * 1024 * 1024;
-
-/// File extensions Connect accepts for chat attachments, with the MIME types browsers and the
-/// official widget send for each (Amazon Connect feature specifications).
-pub const ALLOWED_EXTENSIONS: [(&str, &[&str]); 18] = [
-    ("csv", &["text/csv"]),
-    ("doc", &["application/msword"]),
-    (
-        "docx",
-        &["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
-    ),
-    ("heic", &["image/heic"]),
-    ("jfif", &["image/jpeg"]),
-    ("jpeg", &["image/jpeg"]),
-    ("jpg", &["image/jpeg"]),
-    ("mov", &["video/quicktime"]),
-    ("mp4", &["video/mp4"]),
-    ("pdf", &["application/pdf"]),
-    ("png", &["image/png"]),
-    ("ppt", &["application/vnd.ms-powerpoint"]),
-    (
-        "pptx",
-        &["application/vnd.openxmlformats-officedocument.presentationml.presentation"],
-    ),
-    (
-        "rtf",
-        &[
-            "application/rtf",
-            "application/x-rtf",
-            "text/rtf",
-            "text/richtext",
-        ],
-    ),
-    ("txt", &["text/plain"]),
-    ("wav", &["audio/wav", "audio/x-wav", "audio/vnd.wave"]),
-    ("xls", &["application/vnd.ms-excel"]),
-    (
-        "xlsx",
-        &["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
-    ),
-];
+use crate::limits::ALLOWED_EXTENSIONS;
 
 /// A validated StartAttachmentUpload request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +178,7 @@ pub(crate) fn token_or_new(fields: &Fields<'_>) -> Result<String, ApiError> {
 mod tests {
     use super::*;
     use crate::config::{AllowedOrigins, CorsConfig};
+    use crate::limits::DEFAULT_MAX_ATTACHMENT_BYTES;
     use serde_json::json;
 
     fn config() -> AttachmentConfig {

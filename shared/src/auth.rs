@@ -4,7 +4,7 @@
 //! `exp`, `nbf`, `iat`, `iss` and `aud` with a small clock-skew allowance, and turns the claims
 //! into an [`Identity`]: contact attributes and the persistent-chat source contact.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,7 @@ use tokio::sync::Mutex;
 
 use crate::config::{AuthConfig, AwsEnv, KeyConfig};
 use crate::error::ApiError;
+pub use crate::keys::{hmac_keys, Keys, MIN_HS256_SECRET_BYTES};
 use crate::outbound;
 
 /// How long fetched keys are used before they are fetched again.
@@ -23,8 +24,6 @@ pub const KEY_CACHE_TTL: Duration = Duration::from_secs(3600);
 /// How long a secret read from Secrets Manager or SSM is used before it is read again, so a
 /// rotation reaches warm functions.
 pub const SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
-/// Shortest secret accepted for HS256 (RFC 7518 asks for at least the hash size).
-pub const MIN_HS256_SECRET_BYTES: usize = 32;
 
 /// Who the verified token says the customer is, and what it grants.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,9 +48,6 @@ struct Claims {
     source_contact_id: Option<Value>,
     related_contact_id: Option<Value>,
 }
-
-/// Verification keys with their key ids (`kid`), if any.
-pub type Keys = Vec<(Option<String>, DecodingKey)>;
 
 /// The cached verification keys and when they were last fetched or tried.
 struct KeyCache {
@@ -270,32 +266,6 @@ impl Authenticator {
             }
         }
     }
-}
-
-/// HS256 keys from a secret value: one secret, or several (one per line, or the string values
-/// of a JSON object such as `{"current": "…", "previous": "…"}`) so a rotation can overlap.
-pub fn hmac_keys(value: &str) -> Result<Keys, String> {
-    let secrets: Vec<String> = match serde_json::from_str::<HashMap<String, String>>(value) {
-        Ok(map) => map.into_values().collect(),
-        Err(_) => value
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    };
-    if secrets.is_empty() {
-        return Err("the HS256 secret is empty".into());
-    }
-    if secrets.iter().any(|s| s.len() < MIN_HS256_SECRET_BYTES) {
-        return Err(format!(
-            "every HS256 secret must be at least {MIN_HS256_SECRET_BYTES} bytes"
-        ));
-    }
-    Ok(secrets
-        .iter()
-        .map(|s| (None, DecodingKey::from_secret(s.as_bytes())))
-        .collect())
 }
 
 /// Signature keys of the accepted algorithms from a JWKS document.

@@ -7,26 +7,13 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::auth::Identity;
-use crate::config::{StartChatConfig, CHAT_DURATION_RANGE};
+use crate::config::StartChatConfig;
 use crate::error::ApiError;
 use crate::fields::{check_client_token, check_len, check_no_control, check_visible, Fields};
-
-/// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
-pub const SUPPORTED_MESSAGING_CONTENT_TYPES: [&str; 5] = [
-    "text/plain",
-    "text/markdown",
-    "application/json",
-    "application/vnd.amazonaws.connect.message.interactive",
-    "application/vnd.amazonaws.connect.message.interactive.response",
-];
-
-/// Content types a customer may send as the `InitialMessage`.
-pub const INITIAL_MESSAGE_CONTENT_TYPES: [&str; 2] = ["text/plain", "text/markdown"];
-
-/// Connect's limit on all attribute keys and values together, in UTF-8 bytes.
-pub const MAX_ATTRIBUTES_BYTES: usize = 32 * 1024;
-/// Connect's limit on a chat message's content, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 16384;
+use crate::limits::{
+    CHAT_DURATION_RANGE, INITIAL_MESSAGE_CONTENT_TYPES, MAX_ATTRIBUTES_BYTES, MAX_MESSAGE_CHARS,
+    SUPPORTED_MESSAGING_CONTENT_TYPES,
+};
 
 /// How a persistent chat rehydrates the past transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,6 +15,8 @@ pub mod error;
 pub mod fields;
 pub mod handlers;
 pub mod http;
+pub mod keys;
+pub mod limits;
 pub mod outbound;
 pub mod secret;
 pub mod telemetry;

@@ -13,7 +13,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
-use crate::config::AwsEnv;
+use crate::config::{AwsEnv, SecretLocation};
 
 /// Time one outbound call may take, connection included.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(3);
@@ -94,39 +94,6 @@ pub async fn get_json(url: &str) -> Result<Value, OutboundError> {
         .map_err(|e| OutboundError::Build(e.to_string()))?;
     let body = send(request).await?;
     serde_json::from_slice(&body).map_err(|e| OutboundError::Body(e.to_string()))
-}
-
-/// Where a secret lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretLocation {
-    /// A Secrets Manager secret ARN; its `SecretString` is read.
-    SecretsManager { arn: String, region: String },
-    /// An SSM parameter ARN (`arn:aws:ssm:REGION:ACCOUNT:parameter/NAME`), read with decryption.
-    SsmParameter { arn: String, region: String },
-}
-
-impl SecretLocation {
-    /// Recognises a Secrets Manager secret ARN or an SSM parameter ARN.
-    pub fn parse(arn: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || parts[3].is_empty() {
-            return Err(format!("{arn:?} is not an ARN with a region"));
-        }
-        let region = parts[3].to_owned();
-        match parts[2] {
-            "secretsmanager" if parts[5].starts_with("secret:") => Ok(Self::SecretsManager {
-                arn: arn.to_owned(),
-                region,
-            }),
-            "ssm" if parts[5].starts_with("parameter/") => Ok(Self::SsmParameter {
-                arn: arn.to_owned(),
-                region,
-            }),
-            _ => Err(format!(
-                "{arn:?} must be a Secrets Manager secret ARN or an SSM parameter ARN"
-            )),
-        }
-    }
 }
 
 /// Reads a secret's current value with the function's own credentials.
