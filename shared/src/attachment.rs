@@ -10,6 +10,36 @@ use crate::fields::{
 };
 use crate::limits::ALLOWED_EXTENSIONS;
 
+/// What start-attachment returns: the presigned upload the browser must PUT to.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartAttachmentResult {
+    pub attachment_id: String,
+    pub upload_metadata: UploadMetadata,
+}
+
+/// Where and how to PUT the attachment bytes.
+#[derive(Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadMetadata {
+    pub url: String,
+    pub url_expiry: String,
+    pub headers_to_include: std::collections::HashMap<String, String>,
+}
+
+impl std::fmt::Debug for UploadMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadMetadata")
+            .field("url", &"<presigned, redacted>")
+            .field("url_expiry", &self.url_expiry)
+            .field(
+                "headers_to_include",
+                &self.headers_to_include.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
 /// A validated StartAttachmentUpload request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StartAttachmentRequest {

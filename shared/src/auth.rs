@@ -292,3 +292,182 @@ fn jwks_keys(document: Value, algorithms: &[Algorithm]) -> Result<Keys, String> 
     }
     Ok(keys)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    use serde_json::json;
+
+    const SECRET: &str = "unit-test-secret-of-at-least-32-bytes!";
+
+    fn authenticator() -> Authenticator {
+        Authenticator::new(
+            AuthConfig {
+                keys: KeyConfig::Hs256Inline(Secret::new(SECRET)),
+                issuer: "https://shop.example.com".into(),
+                audience: "chat".into(),
+                algorithms: vec![Algorithm::HS256],
+                clock_skew: Duration::from_secs(60),
+                max_token_age: Duration::from_secs(3600),
+                min_refresh_interval: Duration::from_secs(60),
+            },
+            None,
+        )
+    }
+
+    fn now() -> i64 {
+        jsonwebtoken::get_current_timestamp() as i64
+    }
+
+    fn claims() -> Value {
+        json!({"iss": "https://shop.example.com", "aud": "chat", "sub": "c-1", "iat": now(), "exp": now() + 300})
+    }
+
+    fn token(claims: &Value) -> String {
+        encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .expect("signs")
+    }
+
+    async fn check(claims: &Value) -> Result<Identity, ApiError> {
+        authenticator()
+            .authenticate(Some(&format!("Bearer {}", token(claims))))
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_valid_token_gives_the_identity_and_its_claims() {
+        let mut c = claims();
+        c["attributes"] = json!({"tier": "gold"});
+        c["relatedContactId"] = json!("contact-7");
+        let identity = check(&c).await.expect("valid");
+        assert_eq!(identity.subject.as_deref(), Some("c-1"));
+        assert_eq!(identity.attributes["tier"], "gold");
+        assert_eq!(identity.related_contact_id.as_deref(), Some("contact-7"));
+    }
+
+    #[tokio::test]
+    async fn each_broken_rule_is_refused_with_its_reason() {
+        let with = |key: &str, value: Value| {
+            let mut c = claims();
+            c[key] = value;
+            c
+        };
+        let cases = [
+            (with("exp", json!(now() - 120)), "the token has expired"),
+            (
+                with("aud", json!("other")),
+                "the token is for another audience",
+            ),
+            (
+                with("iss", json!("https://evil.example")),
+                "the token is from another issuer",
+            ),
+            (
+                with("iat", json!(now() + 600)),
+                "the token is issued in the future",
+            ),
+            (with("iat", json!(now() - 7200)), "the token is too old"),
+            (
+                with("nbf", json!(now() + 600)),
+                "the token is not valid yet",
+            ),
+        ];
+        for (claims, reason) in cases {
+            assert_eq!(
+                check(&claims).await,
+                Err(ApiError::Unauthenticated(reason)),
+                "{claims}"
+            );
+        }
+        let mut no_iat = claims();
+        no_iat.as_object_mut().map(|c| c.remove("iat"));
+        assert_eq!(
+            check(&no_iat).await,
+            Err(ApiError::Unauthenticated(
+                "the token lacks a required claim (iat)"
+            ))
+        );
+        assert_eq!(
+            check(&with("attributes", json!({"n": 1}))).await,
+            Err(ApiError::InvalidClaim("attributes"))
+        );
+        assert_eq!(
+            check(&with("sourceContactId", json!(""))).await,
+            Err(ApiError::InvalidClaim("sourceContactId"))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_header_must_carry_a_bearer_token_signed_with_an_accepted_algorithm() {
+        let auth = authenticator();
+        for header in [None, Some(""), Some("Basic abc"), Some("Bearer ")] {
+            assert!(matches!(
+                auth.authenticate(header).await,
+                Err(ApiError::Unauthenticated(_))
+            ));
+        }
+        let long = format!("Bearer {}", "a".repeat(17 * 1024));
+        assert_eq!(
+            auth.authenticate(Some(&long)).await,
+            Err(ApiError::Unauthenticated("the token is too long"))
+        );
+        // alg: none, and another family than configured.
+        let unsigned = format!(
+            "{}.{}.",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                r#"{"alg":"none","typ":"JWT"}"#
+            ),
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                claims().to_string()
+            )
+        );
+        assert!(auth
+            .authenticate(Some(&format!("Bearer {unsigned}")))
+            .await
+            .is_err());
+        let hs384 = encode(
+            &Header::new(Algorithm::HS384),
+            &claims(),
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .expect("signs");
+        assert_eq!(
+            auth.authenticate(Some(&format!("Bearer {hs384}"))).await,
+            Err(ApiError::Unauthenticated(
+                "the token's algorithm is not accepted"
+            ))
+        );
+        let forged = encode(
+            &Header::new(Algorithm::HS256),
+            &claims(),
+            &EncodingKey::from_secret(b"another-secret-of-at-least-32-bytes!!!"),
+        )
+        .expect("signs");
+        assert_eq!(
+            auth.authenticate(Some(&format!("Bearer {forged}"))).await,
+            Err(ApiError::Unauthenticated(
+                "the token's signature is invalid"
+            ))
+        );
+    }
+
+    #[test]
+    fn rotating_secrets_give_one_key_each_and_short_ones_are_refused() {
+        assert_eq!(
+            hmac_keys(&format!("{SECRET}\n{SECRET}-next")).map(|k| k.len()),
+            Ok(2)
+        );
+        let object = json!({"current": SECRET, "previous": format!("{SECRET}-old")}).to_string();
+        assert_eq!(hmac_keys(&object).map(|k| k.len()), Ok(2));
+        assert!(hmac_keys("short").is_err());
+        assert!(hmac_keys("  \n ").is_err());
+    }
+}

@@ -36,6 +36,16 @@ impl StartCaseFileRequest {
     }
 }
 
+/// What `/cases/attachments/start` returns: the new file and where to PUT its bytes.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartCaseFileResult {
+    pub file_id: String,
+    pub file_arn: String,
+    pub file_status: String,
+    pub upload_metadata: crate::attachment::UploadMetadata,
+}
+
 /// A validated CompleteAttachedFileUpload request for a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompleteCaseFileRequest {

@@ -165,6 +165,28 @@ impl StartChatRequest {
     }
 }
 
+/// What start-chat returns to the widget inside `data.startChatResult`.
+#[derive(Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartChatResult {
+    pub contact_id: String,
+    pub participant_id: String,
+    pub participant_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued_from_contact_id: Option<String>,
+}
+
+impl std::fmt::Debug for StartChatResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartChatResult")
+            .field("contact_id", &self.contact_id)
+            .field("participant_id", &self.participant_id)
+            .field("participant_token", &"<redacted>")
+            .field("continued_from_contact_id", &self.continued_from_contact_id)
+            .finish()
+    }
+}
+
 /// Chooses the caller's idempotency key: the `Idempotency-Key` header wins over the body's
 /// `ClientToken` (both are checked); `None` when neither is sent.
 pub fn client_token(header: Option<&str>, body: Option<&str>) -> Result<Option<String>, ApiError> {

@@ -1,12 +1,6 @@
-//! Calls to Amazon Connect (StartChatContact and the case attached-file operations, via
-//! aws-sdk-connect) and to the Participant
-//! Service (StartAttachmentUpload / CompleteAttachmentUpload, via aws-sdk-connectparticipant),
-//! and the translation of their failures into [`ApiError`].
-//!
-//! Retries are the SDK's standard ones (throttling, 5xx, timeouts), bounded in attempts and time;
-//! every attempt carries the same ClientToken, so Connect never creates a second contact or upload.
+//! The SDK clients: Connect's and the Participant Service's, built once at cold start with our
+//! timeouts and retry policy, sending through an [`Upstream`] (connector and endpoint).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_connect::config::retry::RetryConfig;
@@ -14,25 +8,16 @@ use aws_sdk_connect::config::timeout::TimeoutConfig;
 use aws_sdk_connect::config::{
     BehaviorVersion, Credentials, IdentityCache, Region, StalledStreamProtectionConfig,
 };
-use aws_sdk_connect::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_connect::operation::start_chat_contact::StartChatContactError;
-use aws_sdk_connect::operation::RequestId;
-use aws_sdk_connect::types as connect_types;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::Connector;
 use aws_smithy_runtime_api::client::http::HttpConnector as _;
 use aws_smithy_runtime_api::client::http::{
     http_client_fn, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use http_body_util::BodyExt as _;
-use serde::Serialize;
 
-use crate::attachment::{CompleteAttachmentRequest, StartAttachmentRequest};
-use crate::cases::{CompleteCaseFileRequest, StartCaseFileRequest};
-use crate::chat::StartChatRequest;
-use crate::config::{AwsEnv, CasesConfig, StartChatConfig};
-use crate::error::ApiError;
+use crate::config::AwsEnv;
 
 /// Total time one Connect operation may take, retries included: well below API Gateway's 29 s
 /// integration timeout and the functions' 15 s timeout.
@@ -65,11 +50,11 @@ fn retries() -> RetryConfig {
 /// Roots of the certificates AWS service endpoints present (Amazon Trust Services, and the
 /// Starfield root that cross-signs them), as Debian's ca-certificates ships them.
 const AMAZON_TRUST_SERVICES_ROOTS: [&[u8]; 5] = [
-    include_bytes!("../certs/Amazon_Root_CA_1.pem"),
-    include_bytes!("../certs/Amazon_Root_CA_2.pem"),
-    include_bytes!("../certs/Amazon_Root_CA_3.pem"),
-    include_bytes!("../certs/Amazon_Root_CA_4.pem"),
-    include_bytes!("../certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem"),
+    include_bytes!("../../certs/Amazon_Root_CA_1.pem"),
+    include_bytes!("../../certs/Amazon_Root_CA_2.pem"),
+    include_bytes!("../../certs/Amazon_Root_CA_3.pem"),
+    include_bytes!("../../certs/Amazon_Root_CA_4.pem"),
+    include_bytes!("../../certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem"),
 ];
 
 /// Where one SDK client sends its requests: the HTTPS connector it uses (made once, at cold
@@ -305,405 +290,11 @@ pub fn participant_client(aws: &AwsEnv, upstream: &Upstream) -> aws_sdk_connectp
     aws_sdk_connectparticipant::Client::from_conf(config.build())
 }
 
-/// What start-chat returns to the widget inside `data.startChatResult`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct StartChatResult {
-    pub contact_id: String,
-    pub participant_id: String,
-    pub participant_token: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub continued_from_contact_id: Option<String>,
-}
-
-/// Calls StartChatContact on the configured instance and contact flow.
-pub async fn start_chat_contact(
-    client: &aws_sdk_connect::Client,
-    config: &StartChatConfig,
-    request: &StartChatRequest,
-) -> Result<StartChatResult, ApiError> {
-    let participant = connect_types::ParticipantDetails::builder()
-        .display_name(&request.display_name)
-        .build()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut call = client
-        .start_chat_contact()
-        .instance_id(&config.instance_id)
-        .contact_flow_id(&config.contact_flow_id)
-        .participant_details(participant)
-        .chat_duration_in_minutes(request.chat_duration_minutes as i32)
-        .client_token(&request.client_token)
-        .set_supported_messaging_content_types(request.supported_messaging_content_types.clone())
-        .set_related_contact_id(request.related_contact_id.clone());
-    if !request.attributes.is_empty() {
-        call = call.set_attributes(Some(
-            request
-                .attributes
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect::<HashMap<_, _>>(),
-        ));
-    }
-    if let Some(message) = &request.initial_message {
-        call = call.initial_message(
-            connect_types::ChatMessage::builder()
-                .content_type(&message.content_type)
-                .content(&message.content)
-                .build()
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-        );
-    }
-    if let Some(persistent) = &request.persistent_chat {
-        call = call.persistent_chat(
-            connect_types::PersistentChat::builder()
-                .rehydration_type(connect_types::RehydrationType::from(
-                    persistent.rehydration_type.as_str(),
-                ))
-                .source_contact_id(&persistent.source_contact_id)
-                .build(),
-        );
-    }
-
-    // An unknown resource is the referenced earlier contact when the request names one, and the
-    // deployment's instance or flow otherwise.
-    let referenced = if request.persistent_chat.is_some() {
-        Some("PersistentChat.SourceContactId")
-    } else if request.related_contact_id.is_some() {
-        Some("RelatedContactId")
-    } else {
-        None
-    };
-    let output = call
-        .send()
-        .await
-        .map_err(|err| map_start_chat_error("StartChatContact", err, referenced))?;
-    let required = |value: Option<&str>, name: &str| {
-        value
-            .map(str::to_owned)
-            .ok_or_else(|| ApiError::UpstreamFailure(format!("response without {name}")))
-    };
-    Ok(StartChatResult {
-        contact_id: required(output.contact_id(), "ContactId")?,
-        participant_id: required(output.participant_id(), "ParticipantId")?,
-        participant_token: required(output.participant_token(), "ParticipantToken")?,
-        continued_from_contact_id: output.continued_from_contact_id().map(str::to_owned),
-    })
-}
-
-/// What start-attachment returns: the presigned upload the browser must PUT to.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct StartAttachmentResult {
-    pub attachment_id: String,
-    pub upload_metadata: UploadMetadata,
-}
-
-/// Where and how to PUT the attachment bytes.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct UploadMetadata {
-    pub url: String,
-    pub url_expiry: String,
-    pub headers_to_include: HashMap<String, String>,
-}
-
-/// Calls StartAttachmentUpload with the customer's ConnectionToken.
-pub async fn start_attachment_upload(
-    client: &aws_sdk_connectparticipant::Client,
-    connection_token: &str,
-    request: &StartAttachmentRequest,
-) -> Result<StartAttachmentResult, ApiError> {
-    let size = i64::try_from(request.attachment_size_in_bytes)
-        .map_err(|_| ApiError::field("AttachmentSizeInBytes", "is too large"))?;
-    let output = client
-        .start_attachment_upload()
-        .connection_token(connection_token)
-        .attachment_name(&request.attachment_name)
-        .attachment_size_in_bytes(size)
-        .content_type(&request.content_type)
-        .client_token(&request.client_token)
-        .send()
-        .await
-        .map_err(|err| map_participant_error("StartAttachmentUpload", err))?;
-    let metadata = output
-        .upload_metadata()
-        .ok_or_else(|| ApiError::UpstreamFailure("response without UploadMetadata".into()))?;
-    Ok(StartAttachmentResult {
-        attachment_id: output
-            .attachment_id()
-            .map(str::to_owned)
-            .ok_or_else(|| ApiError::UpstreamFailure("response without AttachmentId".into()))?,
-        upload_metadata: UploadMetadata {
-            url: metadata
-                .url()
-                .map(str::to_owned)
-                .ok_or_else(|| ApiError::UpstreamFailure("response without Url".into()))?,
-            url_expiry: metadata.url_expiry().unwrap_or_default().to_owned(),
-            headers_to_include: metadata.headers_to_include().cloned().unwrap_or_default(),
-        },
-    })
-}
-
-/// Calls CompleteAttachmentUpload with the customer's ConnectionToken.
-pub async fn complete_attachment_upload(
-    client: &aws_sdk_connectparticipant::Client,
-    connection_token: &str,
-    request: &CompleteAttachmentRequest,
-) -> Result<(), ApiError> {
-    client
-        .complete_attachment_upload()
-        .connection_token(connection_token)
-        .attachment_ids(&request.attachment_id)
-        .client_token(&request.client_token)
-        .send()
-        .await
-        .map_err(|err| map_participant_error("CompleteAttachmentUpload", err))?;
-    Ok(())
-}
-
-/// What `/cases/attachments/start` returns: the new file and where to PUT its bytes.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase")]
-pub struct StartCaseFileResult {
-    pub file_id: String,
-    pub file_arn: String,
-    pub file_status: String,
-    pub upload_metadata: UploadMetadata,
-}
-
-/// Calls StartAttachedFileUpload for a file on a case in the configured Cases domain.
-/// `created_by` is the caller's IAM identity ARN when the route is IAM-authorized.
-pub async fn start_case_file_upload(
-    client: &aws_sdk_connect::Client,
-    cases: &CasesConfig,
-    request: &StartCaseFileRequest,
-    created_by: Option<&str>,
-) -> Result<StartCaseFileResult, ApiError> {
-    let size = i64::try_from(request.file_size_in_bytes)
-        .map_err(|_| ApiError::field("FileSizeInBytes", "is too large"))?;
-    let output = client
-        .start_attached_file_upload()
-        .instance_id(&cases.instance_id)
-        .associated_resource_arn(cases.case_arn(&request.case_id))
-        .file_name(&request.file_name)
-        .file_size_in_bytes(size)
-        .file_use_case_type(connect_types::FileUseCaseType::Attachment)
-        .client_token(&request.client_token)
-        .set_created_by(
-            created_by.map(|arn| connect_types::CreatedByInfo::AwsIdentityArn(arn.to_owned())),
-        )
-        .send()
-        .await
-        .map_err(|err| map_case_file_error("StartAttachedFileUpload", err))?;
-    let missing = |name: &str| ApiError::UpstreamFailure(format!("response without {name}"));
-    let metadata = output
-        .upload_url_metadata()
-        .ok_or_else(|| missing("UploadUrlMetadata"))?;
-    Ok(StartCaseFileResult {
-        file_id: output
-            .file_id()
-            .ok_or_else(|| missing("FileId"))?
-            .to_owned(),
-        file_arn: output.file_arn().unwrap_or_default().to_owned(),
-        file_status: output
-            .file_status()
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default(),
-        upload_metadata: UploadMetadata {
-            url: metadata.url().ok_or_else(|| missing("Url"))?.to_owned(),
-            url_expiry: metadata.url_expiry().unwrap_or_default().to_owned(),
-            headers_to_include: metadata.headers_to_include().cloned().unwrap_or_default(),
-        },
-    })
-}
-
-/// Calls CompleteAttachedFileUpload for a file on a case in the configured Cases domain.
-pub async fn complete_case_file_upload(
-    client: &aws_sdk_connect::Client,
-    cases: &CasesConfig,
-    request: &CompleteCaseFileRequest,
-) -> Result<(), ApiError> {
-    client
-        .complete_attached_file_upload()
-        .instance_id(&cases.instance_id)
-        .associated_resource_arn(cases.case_arn(&request.case_id))
-        .file_id(&request.file_id)
-        .send()
-        .await
-        .map_err(|err| map_case_file_error("CompleteAttachedFileUpload", err))?;
-    Ok(())
-}
-
-fn map_case_file_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    map_sdk_error(operation, err, |e| match e.code() {
-        // The file id is not on this case (or the case is not in the domain): the caller's
-        // mistake, unlike a missing instance, which StartAttachedFileUpload reports.
-        Some("ResourceNotFoundException") if operation == "CompleteAttachedFileUpload" => {
-            Some(ApiError::field(
-                "FileId",
-                "no such file on this case; start the upload first",
-            ))
-        }
-        _ => None,
-    })
-}
-
-fn map_start_chat_error(
-    operation: &'static str,
-    err: SdkError<StartChatContactError, HttpResponse>,
-    referenced_contact: Option<&'static str>,
-) -> ApiError {
-    map_sdk_error(operation, err, |e| match e {
-        StartChatContactError::InvalidRequestException(_)
-        | StartChatContactError::InvalidParameterException(_) => Some(rejected(e)),
-        StartChatContactError::ResourceNotFoundException(_) if referenced_contact.is_some() => {
-            referenced_contact.map(|field| ApiError::ContactNotFound { field })
-        }
-        StartChatContactError::ResourceNotFoundException(_) => Some(ApiError::Misconfigured(
-            "Connect returned ResourceNotFoundException for StartChatContact: check that \
-             CONNECT_INSTANCE_ID and CONNECT_CONTACT_FLOW_ID name an existing instance and a \
-             published contact flow in this region"
-                .into(),
-        )),
-        StartChatContactError::LimitExceededException(_) => Some(ApiError::QuotaExceeded),
-        StartChatContactError::InternalServiceException(_) => {
-            Some(ApiError::UpstreamFailure("InternalServiceException".into()))
-        }
-        _ => None,
-    })
-}
-
-fn map_participant_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ApiError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    map_sdk_error(operation, err, |_| None)
-}
-
-fn rejected(e: &impl ProvideErrorMetadata) -> ApiError {
-    ApiError::UpstreamRejected {
-        upstream_code: e.code().unwrap_or("unknown").to_owned(),
-    }
-}
-
-/// The common translation: a typed classification first, then the error code Connect sent,
-/// then the HTTP status. Logs the upstream code and request id, never the message (it may
-/// echo request data).
-fn map_sdk_error<E>(
-    operation: &'static str,
-    err: SdkError<E, HttpResponse>,
-    classify: impl Fn(&E) -> Option<ApiError>,
-) -> ApiError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let aws_request_id = err.request_id().map(str::to_owned);
-    let mapped = match &err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            let status = service.raw().status().as_u16();
-            classify(e).unwrap_or_else(|| by_code_or_status(operation, e, status))
-        }
-        SdkError::TimeoutError(_) => ApiError::UpstreamTimeout,
-        SdkError::DispatchFailure(failure) => {
-            if failure.is_timeout() {
-                ApiError::UpstreamTimeout
-            } else {
-                ApiError::UpstreamUnavailable(format!("{operation}: connection failed"))
-            }
-        }
-        SdkError::ResponseError(_) => {
-            ApiError::UpstreamFailure(format!("{operation}: unreadable response"))
-        }
-        _ => ApiError::Internal(format!("{operation}: request could not be built")),
-    };
-    let upstream_code = match &err {
-        SdkError::ServiceError(service) => service.err().code().unwrap_or("unknown").to_owned(),
-        other => kind_name(other).to_owned(),
-    };
-    if mapped.status().is_server_error() {
-        tracing::error!(operation, upstream_code, aws_request_id, mapped = %mapped, "Connect call failed");
-    } else {
-        tracing::warn!(
-            operation,
-            upstream_code,
-            aws_request_id,
-            mapped = mapped.code(),
-            "Connect call refused"
-        );
-    }
-    mapped
-}
-
-fn by_code_or_status(operation: &str, e: &impl ProvideErrorMetadata, status: u16) -> ApiError {
-    // Connect API calls are signed with the function's role, so a denial is the operator's
-    // problem; the Participant Service authorizes with the customer's ConnectionToken.
-    let connect_api = matches!(
-        operation,
-        "StartChatContact" | "StartAttachedFileUpload" | "CompleteAttachedFileUpload"
-    );
-    match e.code() {
-        // AWS's authentication layer: the function's credentials or signing are wrong.
-        Some(
-            code @ ("UnrecognizedClientException"
-            | "InvalidSignatureException"
-            | "IncompleteSignatureException"
-            | "MissingAuthenticationTokenException"
-            | "ExpiredTokenException"),
-        ) => ApiError::Misconfigured(format!(
-            "{operation}: AWS rejected the function's credentials ({code})"
-        )),
-        Some("AccessDeniedException") if connect_api => ApiError::Misconfigured(format!(
-            "Connect denied {operation}: the function's role must allow connect:{operation} \
-             on the configured instance (and contact flow or Cases domain)"
-        )),
-        Some("AccessDeniedException") => ApiError::AccessDenied,
-        Some("ValidationException")
-        | Some("InvalidRequestException")
-        | Some("InvalidParameterException") => rejected(e),
-        Some("ThrottlingException") | Some("TooManyRequestsException") => ApiError::Throttled,
-        Some("ServiceQuotaExceededException") | Some("LimitExceededException") => {
-            ApiError::QuotaExceeded
-        }
-        Some("ConflictException") | Some("ResourceConflictException") => ApiError::Conflict,
-        Some("ResourceNotFoundException") => ApiError::Misconfigured(format!(
-            "{operation}: Connect returned ResourceNotFoundException"
-        )),
-        _ => match status {
-            401 | 403 if connect_api => ApiError::Misconfigured(format!(
-                "{operation}: AWS refused the request (HTTP {status})"
-            )),
-            401 | 403 => ApiError::AccessDenied,
-            409 => ApiError::Conflict,
-            429 => ApiError::Throttled,
-            400..=499 => rejected(e),
-            503 => ApiError::UpstreamUnavailable(format!("{operation}: HTTP 503")),
-            504 => ApiError::UpstreamTimeout,
-            _ => ApiError::UpstreamFailure(format!(
-                "{operation}: {} (HTTP {status})",
-                e.code().unwrap_or("unknown error")
-            )),
-        },
-    }
-}
-
-fn kind_name<E, R>(err: &SdkError<E, R>) -> &'static str {
-    match err {
-        SdkError::ConstructionFailure(_) => "ConstructionFailure",
-        SdkError::TimeoutError(_) => "TimeoutError",
-        SdkError::DispatchFailure(_) => "DispatchFailure",
-        SdkError::ResponseError(_) => "ResponseError",
-        SdkError::ServiceError(_) => "ServiceError",
-        _ => "Unknown",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::StartChatRequest;
+    use crate::connect::start_chat_contact;
     use base64::Engine;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
