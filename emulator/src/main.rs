@@ -1,83 +1,101 @@
-//! `connect-local` command line: parse flags, start the server, print the ready line, stop on
-//! SIGINT or SIGTERM.
+//! `connect-local` command line: parse flags, install the signal handlers, start the server,
+//! print the ready line, stop on SIGINT or SIGTERM.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Parser, ValueEnum};
 use connect_local::{start, Options};
 
-const USAGE: &str = "\
-connect-local: a local Amazon Connect (StartChatContact, Participant Service, uploads)
+/// A local Amazon Connect: StartChatContact and attached files, the Participant Service and
+/// its websocket, upload storage, the Cases operations for case files, and a simulated agent.
+///
+/// The agent (on by default) joins new chats, greets, echoes messages, sends a file on
+/// `/attachment` and ends the chat on `/end`. Prints `connect-local ready at http://ADDR` on
+/// stdout once it accepts requests; `--listen 127.0.0.1:0` takes a free port.
+#[derive(Parser)]
+#[command(name = "connect-local", version)]
+struct Cli {
+    /// Address to listen on (port 0: a free one).
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    listen: SocketAddr,
+    /// Region that signed requests must be scoped to.
+    #[arg(long, default_value = connect_local::DEFAULT_REGION)]
+    region: String,
+    #[arg(long, default_value = connect_local::DEFAULT_INSTANCE_ID)]
+    instance_id: String,
+    #[arg(long, default_value = connect_local::DEFAULT_CONTACT_FLOW_ID)]
+    contact_flow_id: String,
+    /// The Connect Cases domain served.
+    #[arg(long, default_value = connect_local::DEFAULT_CASES_DOMAIN_ID)]
+    cases_domain_id: String,
+    /// Access key id requests must be signed with.
+    #[arg(long, default_value = connect_local::DEFAULT_ACCESS_KEY_ID)]
+    access_key_id: String,
+    #[arg(long, default_value = connect_local::DEFAULT_SECRET_ACCESS_KEY)]
+    secret_access_key: String,
+    /// Lifetime of presigned upload and download URLs.
+    #[arg(long, default_value_t = 300)]
+    url_ttl_seconds: u64,
+    /// Largest attachment accepted.
+    #[arg(long, default_value_t = 20 * 1024 * 1024)]
+    max_attachment_bytes: u64,
+    /// Whether the simulated agent joins and answers chats.
+    #[arg(long, value_enum, default_value_t = Agent::Echo)]
+    agent: Agent,
+    #[arg(long, default_value = "Sam (connect-local agent)")]
+    agent_name: String,
+    /// Delay before the agent joins a new chat.
+    #[arg(long, default_value_t = 500)]
+    agent_delay_ms: u64,
+    /// Delay before the agent answers (typing shows meanwhile).
+    #[arg(long, default_value_t = 400)]
+    reply_delay_ms: u64,
+    /// Attachments whose name contains this text are scanned REJECTED (empty: none).
+    #[arg(long, default_value = "eicar")]
+    reject_attachments_matching: String,
+    /// Time attachments stay IN_PROGRESS before their scan result.
+    #[arg(long, default_value_t = 0)]
+    scan_delay_ms: u64,
+    /// Turns message processing on: messages containing this text end REJECTED.
+    #[arg(long)]
+    reject_messages_matching: Option<String>,
+}
 
-USAGE: connect-local [--listen 127.0.0.1:4010] [--instance-id ID] [--contact-flow-id ID]
-                     [--access-key-id KEY] [--secret-access-key SECRET]
-                     [--url-ttl-seconds 300] [--max-attachment-bytes 20971520]
-                     [--agent echo|off] [--agent-name NAME] [--agent-delay-ms 500]
-                     [--reply-delay-ms 400] [--reject-attachments-matching eicar]
-                     [--scan-delay-ms 0] [--reject-messages-matching TEXT]
-                     [--region us-east-1] [--cases-domain-id ID]
+#[derive(Clone, Copy, ValueEnum)]
+enum Agent {
+    Echo,
+    Off,
+}
 
-Defaults: instance 11111111-1111-4111-8111-111111111111,
-          contact flow 22222222-2222-4222-8222-222222222222,
-          credentials AKIALOCALCONNECT0001 / connect-local-secret-access-key,
-          region us-east-1, Cases domain 33333333-3333-4333-8333-333333333333.
-`--listen 127.0.0.1:0` picks a free port; the ready line names it.
-The simulated agent (on by default) joins new chats, greets, echoes messages, sends a file on
-`/attachment` and ends the chat on `/end`. Attachments named like the reject pattern are REJECTED.
-Prints `connect-local ready at http://ADDR` on stdout once it accepts requests.";
-
-fn parse_args() -> Result<Options, String> {
-    let mut options = Options {
-        listen: ([127, 0, 0, 1], 4010).into(),
-        ..Options::default()
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(String::new());
-        }
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |v: &str| {
-            v.parse::<u64>()
-                .map_err(|_| format!("{flag}: {v:?} is not a number"))
-        };
-        match flag.as_str() {
-            "--listen" => {
-                options.listen = value
-                    .parse()
-                    .map_err(|_| format!("--listen: {value:?} is not HOST:PORT"))?
-            }
-            "--instance-id" => options.instance_id = value,
-            "--contact-flow-id" => options.contact_flow_id = value,
-            "--access-key-id" => options.access_key_id = value,
-            "--secret-access-key" => options.secret_access_key = value,
-            "--url-ttl-seconds" => options.url_ttl = Duration::from_secs(number(&value)?),
-            "--max-attachment-bytes" => options.max_attachment_bytes = number(&value)?,
-            "--agent" => {
-                options.agent = match value.as_str() {
-                    "echo" => true,
-                    "off" => false,
-                    _ => return Err(format!("--agent: {value:?} must be echo or off")),
-                }
-            }
-            "--agent-name" => options.agent_name = value,
-            "--agent-delay-ms" => options.agent_join_delay = Duration::from_millis(number(&value)?),
-            "--reply-delay-ms" => {
-                options.agent_reply_delay = Duration::from_millis(number(&value)?)
-            }
-            "--reject-attachments-matching" => options.reject_attachments_matching = Some(value),
-            "--scan-delay-ms" => options.scan_delay = Duration::from_millis(number(&value)?),
-            "--reject-messages-matching" => options.reject_messages_matching = Some(value),
-            "--region" => options.region = value,
-            "--cases-domain-id" => options.cases_domain_id = value,
-            _ => return Err(format!("unknown flag {flag}")),
+impl Cli {
+    fn options(self) -> Options {
+        Options {
+            listen: self.listen,
+            region: self.region,
+            instance_id: self.instance_id,
+            contact_flow_id: self.contact_flow_id,
+            cases_domain_id: self.cases_domain_id,
+            access_key_id: self.access_key_id,
+            secret_access_key: self.secret_access_key,
+            url_ttl: Duration::from_secs(self.url_ttl_seconds),
+            max_attachment_bytes: self.max_attachment_bytes,
+            agent: matches!(self.agent, Agent::Echo),
+            agent_name: self.agent_name,
+            agent_join_delay: Duration::from_millis(self.agent_delay_ms),
+            agent_reply_delay: Duration::from_millis(self.reply_delay_ms),
+            reject_attachments_matching: Some(self.reject_attachments_matching),
+            scan_delay: Duration::from_millis(self.scan_delay_ms),
+            reject_messages_matching: self.reject_messages_matching,
+            ..Options::default()
         }
     }
-    Ok(options)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let options = Cli::parse().options();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -85,17 +103,6 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let options = match parse_args() {
-        Ok(options) => options,
-        Err(message) if message.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("connect-local: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
     // The handlers are in place before the ready line, so a signal sent as soon as a caller
     // reads it stops the server cleanly.
     let signals = match Signals::install() {

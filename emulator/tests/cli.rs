@@ -97,7 +97,7 @@ fn rejects_unknown_flags_with_usage() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("USAGE"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Usage: connect-local"));
 }
 
 /// CPU time (user + system, in clock ticks) a process has used so far.

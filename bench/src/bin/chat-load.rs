@@ -25,36 +25,27 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// Chats being set up at the same time.
 const SETUP_CONCURRENCY: usize = 64;
 
+/// connect-local under many chats at once: every chat's customer and agent on websockets.
+#[derive(clap::Parser)]
+#[command(name = "chat-load")]
 struct Args {
-    chats: usize,
-    messages: usize,
+    /// Chats open at once.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=5_000))]
+    chats: u32,
+    /// Messages each side of each chat sends.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    messages: u32,
+    /// The whole run's time limit, in seconds.
+    #[arg(long = "deadline-secs", default_value = "180", value_parser = seconds)]
     deadline: Duration,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        chats: 500,
-        messages: 20,
-        deadline: Duration::from_secs(180),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let n: u64 = value
-            .parse()
-            .map_err(|_| format!("{flag}: {value:?} is not a number"))?;
-        match flag.as_str() {
-            "--chats" if (1..=5000).contains(&n) => args.chats = n as usize,
-            "--messages" if (1..=1000).contains(&n) => args.messages = n as usize,
-            "--deadline-secs" if (1..=3600).contains(&n) => args.deadline = Duration::from_secs(n),
-            _ => {
-                return Err(format!(
-                    "unknown flag or out-of-range value: {flag} {value}"
-                ))
-            }
-        }
-    }
-    Ok(args)
+fn seconds(raw: &str) -> Result<Duration, String> {
+    raw.parse::<u64>()
+        .ok()
+        .filter(|n| (1..=3600).contains(n))
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{raw:?} is not a whole number of seconds from 1 to 3600"))
 }
 
 /// One side of a chat: its ConnectionToken and its subscribed websocket.
@@ -73,13 +64,7 @@ type Received = HashMap<String, Vec<Instant>>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("chat-load: {message}\nusage: chat-load [--chats 500] [--messages 20] [--deadline-secs 180]");
-            return ExitCode::from(2);
-        }
-    };
+    let args = <Args as clap::Parser>::parse();
     raise_open_file_limit();
     match tokio::time::timeout(args.deadline, run(&args)).await {
         Ok(Ok(true)) => ExitCode::SUCCESS,
@@ -114,15 +99,15 @@ async fn run(args: &Args) -> Result<bool, String> {
 
     let setup_started = Instant::now();
     let gate = Arc::new(Semaphore::new(SETUP_CONCURRENCY));
-    let mut setups = Vec::with_capacity(args.chats);
-    for i in 0..args.chats {
+    let mut setups = Vec::with_capacity(args.chats as usize);
+    for i in 0..args.chats as usize {
         let (http, base, gate) = (http.clone(), base.clone(), gate.clone());
         setups.push(tokio::spawn(async move {
             let _permit = gate.acquire_owned().await.map_err(|e| e.to_string())?;
             open_chat(&http, &base, i).await
         }));
     }
-    let mut chats = Vec::with_capacity(args.chats);
+    let mut chats = Vec::with_capacity(args.chats as usize);
     for setup in setups {
         chats.push(setup.await.map_err(|e| e.to_string())??);
     }
@@ -131,7 +116,7 @@ async fn run(args: &Args) -> Result<bool, String> {
     let exchange_started = Instant::now();
     let mut runs = Vec::with_capacity(chats.len());
     for (i, chat) in chats.into_iter().enumerate() {
-        let (http, base, messages) = (http.clone(), base.clone(), args.messages);
+        let (http, base, messages) = (http.clone(), base.clone(), args.messages as usize);
         runs.push(tokio::spawn(async move {
             exchange(&http, &base, i, chat, messages).await
         }));

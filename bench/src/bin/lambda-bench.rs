@@ -55,53 +55,40 @@ const SPREAD: [(&str, usize); 5] = [
     ("p99.9", 999),
 ];
 
+/// Cold start, latency, memory, size and CPU time of the functions against the floor.
+#[derive(clap::Parser)]
+#[command(name = "lambda-bench")]
 struct Args {
+    /// Where cargo-lambda put the deployables' bootstrap.zip files.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/lambda"))]
     lambda_dir: PathBuf,
+    /// The API Gateway events each function is invoked with.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../events"))]
     events_dir: PathBuf,
+    /// Cold starts of every deployable.
+    #[arg(long, default_value_t = 7, value_parser = count)]
     rounds: usize,
+    /// Warm invokes of every deployable per round.
+    #[arg(long, default_value_t = 300, value_parser = count)]
     warm: usize,
-    connect_local: bool,
+    /// What answers the functions' Connect calls.
+    #[arg(long, value_enum, default_value_t = Upstream::Stub)]
+    upstream: Upstream,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut args = Args {
-        lambda_dir: root.join("target/lambda"),
-        events_dir: root.join("events"),
-        rounds: 7,
-        warm: 300,
-        connect_local: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let count = || {
-            value
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=10_000).contains(n))
-                .ok_or(format!("{flag}: bad number {value:?}"))
-        };
-        match flag.as_str() {
-            "--lambda-dir" => args.lambda_dir = PathBuf::from(&value),
-            "--events-dir" => args.events_dir = PathBuf::from(&value),
-            "--rounds" => args.rounds = count()?,
-            "--warm" => args.warm = count()?,
-            "--upstream" => {
-                args.connect_local = match value.as_str() {
-                    "stub" => false,
-                    "connect-local" => true,
-                    _ => {
-                        return Err(format!(
-                            "--upstream: {value:?} must be stub or connect-local"
-                        ))
-                    }
-                }
-            }
-            _ => return Err(format!("unknown flag {flag}")),
-        }
-    }
-    Ok(args)
+fn count(raw: &str) -> Result<usize, String> {
+    raw.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=10_000).contains(n))
+        .ok_or_else(|| format!("{raw:?} is not a whole number from 1 to 10000"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Upstream {
+    /// A minimal stub with prebuilt answers.
+    Stub,
+    /// connect-local, in this process.
+    ConnectLocal,
 }
 
 /// Everything measured for one deployable, over all rounds.
@@ -131,13 +118,7 @@ struct Fixtures {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(e) => {
-            eprintln!("lambda-bench: {e}\nusage: lambda-bench [--lambda-dir target/lambda] [--events-dir events] [--rounds 7] [--warm 300] [--upstream stub|connect-local]");
-            return ExitCode::from(2);
-        }
-    };
+    let args = <Args as clap::Parser>::parse();
     match run(&args).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -150,7 +131,7 @@ async fn main() -> ExitCode {
 
 async fn run(args: &Args) -> Result<bool, String> {
     // Whichever upstream runs is kept alive (and stopped) by these bindings.
-    let (stub, _connect_local, fixtures) = if args.connect_local {
+    let (stub, _connect_local, fixtures) = if args.upstream == Upstream::ConnectLocal {
         let server = connect_local::start(Options {
             agent: false,
             ..Options::default()
@@ -176,7 +157,7 @@ async fn run(args: &Args) -> Result<bool, String> {
             .map_err(|e| format!("{}: {e}", zip.display()))?
             .len();
     }
-    let upstream = if args.connect_local {
+    let upstream = if args.upstream == Upstream::ConnectLocal {
         "connect-local"
     } else {
         "a minimal stub"

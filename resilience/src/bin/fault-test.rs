@@ -26,53 +26,29 @@ const ANSWER_DEADLINE: Duration = Duration::from_secs(12);
 /// Times a client retries a retryable answer (429, 502, 503, 504) before giving up.
 const CLIENT_RETRIES: usize = 6;
 
+/// A bounded, loopback-only fault test of the functions against connect-local.
+#[derive(clap::Parser)]
+#[command(name = "fault-test")]
 struct Args {
-    chats: usize,
-    attachments: usize,
+    /// Logical start-chat requests.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(0..=20_000))]
+    chats: u32,
+    /// Whole attachment flows (start, PUT, complete).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(0..=5_000))]
+    attachments: u32,
+    /// Share of Connect calls faulted, from 0 to 0.5.
+    #[arg(long, default_value_t = 0.2, value_parser = rate)]
     rate: f64,
-    concurrency: usize,
+    /// Logical operations in flight at once.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500))]
+    concurrency: u32,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        chats: 2000,
-        attachments: 500,
-        rate: 0.2,
-        concurrency: 50,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let bad = || format!("{flag}: {value:?} is out of range");
-        match flag.as_str() {
-            "--chats" => {
-                args.chats = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n <= 20_000)
-                    .ok_or_else(bad)?
-            }
-            "--attachments" => {
-                args.attachments = value.parse().ok().filter(|n| *n <= 5_000).ok_or_else(bad)?
-            }
-            "--rate" => {
-                args.rate = value
-                    .parse()
-                    .ok()
-                    .filter(|r| (0.0..=0.5).contains(r))
-                    .ok_or_else(bad)?
-            }
-            "--concurrency" => {
-                args.concurrency = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=500).contains(n))
-                    .ok_or_else(bad)?
-            }
-            _ => return Err(format!("unknown flag {flag}")),
-        }
-    }
-    Ok(args)
+fn rate(raw: &str) -> Result<f64, String> {
+    raw.parse::<f64>()
+        .ok()
+        .filter(|r| (0.0..=0.5).contains(r))
+        .ok_or_else(|| format!("{raw:?} is not a rate from 0 to 0.5"))
 }
 
 /// What one logical operation saw.
@@ -269,13 +245,7 @@ async fn attachment_flow(h: &Stack, n: usize, outcome: &mut Outcome) -> Result<S
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(e) => {
-            eprintln!("fault-test: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = <Args as clap::Parser>::parse();
     let harness = Arc::new(stack_without_agent().await);
     let rule = json!({"rate": args.rate, "kinds": ["throttle", "serverError", "latency", "drop"], "latencyMs": 300});
     let armed = reqwest::Client::new()
@@ -295,7 +265,7 @@ async fn main() -> ExitCode {
         args.concurrency
     );
     let started = Instant::now();
-    let gate = Arc::new(Semaphore::new(args.concurrency));
+    let gate = Arc::new(Semaphore::new(args.concurrency as usize));
 
     let mut chats = tokio::task::JoinSet::new();
     for n in 0..args.chats {
@@ -320,7 +290,7 @@ async fn main() -> ExitCode {
         flows.spawn(async move {
             let _permit = gate.acquire_owned().await;
             let mut outcome = Outcome::default();
-            let result = attachment_flow(&h, n, &mut outcome).await;
+            let result = attachment_flow(&h, n as usize, &mut outcome).await;
             (result, outcome)
         });
     }

@@ -367,33 +367,35 @@ fn fuzz_route(
     }
 }
 
+/// Generated bad input against every route, through the real handlers.
+#[derive(clap::Parser)]
+#[command(name = "fuzz")]
+struct Args {
+    /// Inputs in all, split evenly across the routes.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..=20_000_000))]
+    inputs: u32,
+    /// Repeats the run that printed this seed; without it each run draws a new one.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// A new seed (std's per-process random hasher keys mixed with the time).
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    hasher.finish()
+}
+
 fn main() -> ExitCode {
-    let mut total: u32 = 1_000_000;
-    let mut seed: u64 = {
-        use std::hash::{BuildHasher, Hasher};
-        // A new seed each run (std's per-process random hasher keys); printed, so `--seed`
-        // can repeat a run.
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default(),
-        );
-        hasher.finish()
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_default();
-        match (flag.as_str(), value.parse::<u64>()) {
-            ("--inputs", Ok(n)) if (1..=20_000_000).contains(&n) => total = n as u32,
-            ("--seed", Ok(n)) => seed = n,
-            _ => {
-                eprintln!("fuzz: unknown flag or bad value: {flag} {value}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let args = <Args as clap::Parser>::parse();
+    let total = args.inputs;
+    let seed = args.seed.unwrap_or_else(fresh_seed);
     let routes = routes();
     let per_route = total / routes.len() as u32;
     let started = Instant::now();
