@@ -503,15 +503,15 @@ async fn secret_stack(arn: &str, store_url: &str) -> Stack {
         ],
     )
     .await;
-    // Point the secret reads at the stub, as AWS_ENDPOINT_URL_SECRETS_MANAGER / _SSM would.
-    let mut aws = stack.aws.clone();
-    aws.secrets_manager_endpoint = Some(store_url.to_owned());
-    aws.ssm_endpoint = Some(store_url.to_owned());
+    // Point the secret reads at the stub, as a deployment's endpoint overrides would (the
+    // tests that use this hold SERIAL, so no other reads these variables meanwhile).
+    std::env::set_var("AWS_ENDPOINT_URL_SECRETS_MANAGER", store_url);
+    std::env::set_var("AWS_ENDPOINT_URL_SSM", store_url);
     stack.auth = stack
         .chat_config
         .auth
         .clone()
-        .map(|config| shared::auth::Authenticator::new(config, Some(aws)));
+        .map(|config| shared::auth::Authenticator::new(config, Some(stack.aws.clone())));
     stack
 }
 

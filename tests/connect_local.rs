@@ -104,13 +104,10 @@ async fn signatures_are_verified() {
         ),
     ] {
         let sdk = sdk_config(&stack.server.base_url, key, secret).await;
-        let err = start_chat_call(
-            &shared::connect::connect_client(&sdk, &shared::connect::Upstream::connect(&sdk)),
-            "Ana",
-        )
-        .send()
-        .await
-        .unwrap_err();
+        let err = start_chat_call(&shared::connect::connect_client(&sdk), "Ana")
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(code(&err), expected);
     }
     // Unsigned and tampered requests.

@@ -161,3 +161,16 @@ async fn a_websocket_that_stops_reading_is_disconnected_not_buffered_without_lim
         "{received} frames were buffered for a client that did not read"
     );
 }
+
+#[tokio::test]
+async fn a_pooled_connection_the_server_closed_while_idle_costs_the_customer_nothing() {
+    // connect-local closes keep-alive connections idle for 300 ms; the SDK's pooled connection
+    // from the first call is closed by the time of the second.
+    let stack = Stack::start_with(options(), &[]).await;
+    let first = stack.start_chat(event("start-chat.json")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let second = stack.start_chat(event("start-chat-minimal.json")).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(stack.contact_count(), 2);
+}

@@ -587,7 +587,7 @@ async fn a_wrong_instance_or_credentials_is_a_misconfiguration() {
         "wrong-secret",
     )
     .await;
-    let client = shared::connect::connect_client(&sdk, &shared::connect::Upstream::connect(&sdk));
+    let client = shared::connect::connect_client(&sdk);
     let resp = shared::handlers::handle_start_chat(
         &stack.chat_config,
         &client,
@@ -611,7 +611,7 @@ async fn an_unreachable_connect_is_a_503() {
         listener.local_addr().unwrap()
     };
     let sdk = sdk_config(&format!("http://{closed}"), "a", "b").await;
-    let client = shared::connect::connect_client(&sdk, &shared::connect::Upstream::connect(&sdk));
+    let client = shared::connect::connect_client(&sdk);
     let resp = shared::handlers::handle_start_chat(
         &stack.chat_config,
         &client,

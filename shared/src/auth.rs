@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::config::{AuthConfig, AwsEnv, KeyConfig};
+use crate::config::{AuthConfig, KeyConfig};
 use crate::error::ApiError;
 pub use crate::keys::{hmac_keys, Keys, MIN_HS256_SECRET_BYTES};
 use crate::outbound;
@@ -60,14 +60,14 @@ struct KeyCache {
 /// Verifies tokens for one deployment. Build it once at cold start; it fetches keys lazily.
 pub struct Authenticator {
     config: AuthConfig,
-    aws: Option<AwsEnv>,
+    aws: Option<aws_config::SdkConfig>,
     cache: Mutex<KeyCache>,
 }
 
 impl Authenticator {
     /// An authenticator for `config`. `aws` is needed to read a secret from Secrets Manager or
     /// SSM; no I/O happens here.
-    pub fn new(config: AuthConfig, aws: Option<AwsEnv>) -> Self {
+    pub fn new(config: AuthConfig, aws: Option<aws_config::SdkConfig>) -> Self {
         Self {
             config,
             aws,

@@ -22,7 +22,6 @@ pub mod secret;
 pub mod telemetry;
 
 pub use config::{
-    AttachmentConfig, AuthConfig, AwsEnv, CaseFilesConfig, CasesConfig, ConfigError,
-    StartChatConfig,
+    AttachmentConfig, AuthConfig, CaseFilesConfig, CasesConfig, ConfigError, StartChatConfig,
 };
 pub use error::ApiError;

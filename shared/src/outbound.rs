@@ -1,5 +1,6 @@
 //! The small HTTP client for what the SDKs do not cover: fetching a JWKS document and reading
-//! the HS256 secret from Secrets Manager or SSM Parameter Store (SigV4-signed JSON calls).
+//! the HS256 secret from Secrets Manager or SSM Parameter Store (JSON calls signed with aws-sigv4
+//! and the credentials aws-config provides: two calls do not justify two more SDK crates).
 //! Built on first use only, so deployments without authentication never pay for it.
 
 use std::sync::OnceLock;
@@ -13,7 +14,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
-use crate::config::{AwsEnv, SecretLocation};
+use aws_config::SdkConfig;
+use aws_credential_types::provider::ProvideCredentials;
+
+use crate::config::SecretLocation;
 
 /// Time one outbound call may take, connection included.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(3);
@@ -96,22 +100,40 @@ pub async fn get_json(url: &str) -> Result<Value, OutboundError> {
     serde_json::from_slice(&body).map_err(|e| OutboundError::Body(e.to_string()))
 }
 
-/// Reads a secret's current value with the function's own credentials.
-pub async fn read_secret(aws: &AwsEnv, location: &SecretLocation) -> Result<String, OutboundError> {
+/// The endpoint override for a service's calls: `AWS_ENDPOINT_URL_<SERVICE>`, else
+/// `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true (the SDKs' rules).
+fn endpoint_override(service_env: &str) -> Option<String> {
+    let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if ignore {
+        return None;
+    }
+    std::env::var(format!("AWS_ENDPOINT_URL_{service_env}"))
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Reads a secret's current value with the function's own credentials (from the configuration
+/// aws-config loaded).
+pub async fn read_secret(
+    aws: &SdkConfig,
+    location: &SecretLocation,
+) -> Result<String, OutboundError> {
     let (service, region, target, body, endpoint) = match location {
         SecretLocation::SecretsManager { arn, region } => (
             "secretsmanager",
             region,
             "secretsmanager.GetSecretValue",
             json!({ "SecretId": arn }),
-            aws.secrets_manager_endpoint.clone(),
+            endpoint_override("SECRETS_MANAGER"),
         ),
         SecretLocation::SsmParameter { arn, region } => (
             "ssm",
             region,
             "AmazonSSM.GetParameter",
             json!({ "Name": arn, "WithDecryption": true }),
-            aws.ssm_endpoint.clone(),
+            endpoint_override("SSM"),
         ),
     };
     let url = endpoint.unwrap_or_else(|| format!("https://{service}.{region}.amazonaws.com/"));
@@ -121,7 +143,13 @@ pub async fn read_secret(aws: &AwsEnv, location: &SecretLocation) -> Result<Stri
         .header("x-amz-target", target)
         .body(Full::new(bytes::Bytes::from(body.clone())))
         .map_err(|e| OutboundError::Build(e.to_string()))?;
-    sign_request(aws, service, region, &mut request, body.as_bytes())?;
+    let credentials = aws
+        .credentials_provider()
+        .ok_or_else(|| OutboundError::Build("no AWS credentials are configured".into()))?
+        .provide_credentials()
+        .await
+        .map_err(|e| OutboundError::Build(format!("AWS credentials: {e}")))?;
+    sign_request(credentials, service, region, &mut request, body.as_bytes())?;
     let answer: Value = serde_json::from_slice(&send(request).await?)
         .map_err(|e| OutboundError::Body(e.to_string()))?;
     let value = match location {
@@ -135,20 +163,13 @@ pub async fn read_secret(aws: &AwsEnv, location: &SecretLocation) -> Result<Stri
 }
 
 fn sign_request(
-    aws: &AwsEnv,
+    credentials: aws_credential_types::Credentials,
     service: &str,
     region: &str,
     request: &mut http::Request<Full<bytes::Bytes>>,
     body: &[u8],
 ) -> Result<(), OutboundError> {
-    let identity = aws_credential_types::Credentials::new(
-        &aws.access_key_id,
-        &aws.secret_access_key,
-        aws.session_token.clone(),
-        None,
-        "lambda-environment",
-    )
-    .into();
+    let identity = credentials.into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(region)

@@ -12,7 +12,7 @@ use http::HeaderMap;
 use lambda_http::{Body, Request};
 use serde_json::Value;
 use shared::auth::Authenticator;
-use shared::{connect, handlers, AttachmentConfig, AwsEnv, CaseFilesConfig, StartChatConfig};
+use shared::{connect, handlers, AttachmentConfig, CaseFilesConfig, StartChatConfig};
 
 /// The origin the test configuration allows (and the events send).
 pub const ALLOWED_ORIGIN: &str = "https://www.example.com";
@@ -24,7 +24,7 @@ pub const ALLOWED_ATTRIBUTES: &str = "customerId,plan,utm_*";
 /// A running connect-local plus everything needed to call the handlers against it.
 pub struct Stack {
     pub server: Server,
-    pub aws: AwsEnv,
+    pub aws: aws_config::SdkConfig,
     pub connect: aws_sdk_connect::Client,
     pub participant: aws_sdk_connectparticipant::Client,
     pub chat_config: StartChatConfig,
@@ -90,8 +90,8 @@ impl Stack {
         let lookup = |k: &str| vars.get(k).cloned();
         let chat_config = StartChatConfig::from_lookup(lookup).expect("valid test configuration");
         Self {
-            connect: connect::connect_client(&aws, &connect::Upstream::connect(&aws)),
-            participant: connect::participant_client(&aws, &connect::Upstream::participant(&aws)),
+            connect: connect::connect_client(&aws),
+            participant: connect::participant_client(&aws),
             auth: chat_config
                 .auth
                 .clone()
@@ -196,19 +196,25 @@ impl Stack {
     }
 }
 
-/// AWS settings as Lambda provides them, pointed at connect-local with static credentials; the
-/// functions' own client builders turn them into clients with the same timeouts and retries.
-pub async fn sdk_config(endpoint: &str, access_key: &str, secret: &str) -> AwsEnv {
-    AwsEnv {
-        region: "us-east-1".into(),
-        access_key_id: access_key.into(),
-        secret_access_key: secret.into(),
-        session_token: None,
-        connect_endpoint: Some(endpoint.into()),
-        participant_endpoint: Some(endpoint.into()),
-        secrets_manager_endpoint: None,
-        ssm_endpoint: None,
-    }
+/// The AWS configuration the functions load, pointed at connect-local with static credentials
+/// (whatever this machine's environment or profiles say): the functions' own client builders turn
+/// it into clients with the same timeouts and retries.
+pub async fn sdk_config(endpoint: &str, access_key: &str, secret: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(connect_local::DEFAULT_REGION))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            access_key, secret, None, None, "tests",
+        ))
+        .endpoint_url(endpoint)
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(connect::CONNECT_TIMEOUT)
+                .operation_attempt_timeout(connect::ATTEMPT_TIMEOUT)
+                .operation_timeout(connect::OPERATION_TIMEOUT)
+                .build(),
+        )
+        .load()
+        .await
 }
 
 /// Path of a file in the workspace's `events/` folder.

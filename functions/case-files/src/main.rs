@@ -4,7 +4,7 @@
 //! Cases permissions.
 
 use lambda_http::{run, service_fn, Error};
-use shared::{connect, handlers, telemetry, AwsEnv, CaseFilesConfig};
+use shared::{connect, handlers, telemetry, CaseFilesConfig};
 
 // One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
 // start-up time, cross-thread wake-ups and memory.
@@ -12,19 +12,12 @@ use shared::{connect, handlers, telemetry, AwsEnv, CaseFilesConfig};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = CaseFilesConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-    let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     // Without CASES_DOMAIN_ARN (e.g. a local stack without Cases) the routes answer
     // CaseAttachmentsDisabled and no client is built.
-    let upstream = config
-        .cases
-        .as_ref()
-        .map(|_| connect::Upstream::connect(&aws));
-    let connect = upstream
-        .as_ref()
-        .map(|upstream| connect::connect_client(&aws, upstream));
-    if let Some(upstream) = &upstream {
-        upstream.open().await;
-    }
+    let connect = match &config.cases {
+        Some(_) => Some(connect::connect_client(&connect::load_aws_config().await)),
+        None => None,
+    };
     run(service_fn(|req| {
         handlers::handle_case_files(&config, connect.as_ref(), req)
     }))

@@ -2,7 +2,7 @@
 
 use lambda_http::{run, service_fn, Error};
 use shared::auth::Authenticator;
-use shared::{connect, handlers, telemetry, AwsEnv, StartChatConfig};
+use shared::{connect, handlers, telemetry, StartChatConfig};
 
 // One thread: a 128 MB function has a fraction of a vCPU, so worker threads would only add
 // start-up time, cross-thread wake-ups and memory.
@@ -10,14 +10,12 @@ use shared::{connect, handlers, telemetry, AwsEnv, StartChatConfig};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = StartChatConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-    let aws = AwsEnv::from_env().inspect_err(|e| tracing::error!("{e}"))?;
-    let upstream = connect::Upstream::connect(&aws);
-    let client = connect::connect_client(&aws, &upstream);
+    let aws = connect::load_aws_config().await;
+    let client = connect::connect_client(&aws);
     let auth = config
         .auth
         .clone()
         .map(|auth| Authenticator::new(auth, Some(aws.clone())));
-    upstream.open().await;
     run(service_fn(|req| {
         handlers::handle_start_chat(&config, &client, auth.as_ref(), req)
     }))

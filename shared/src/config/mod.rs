@@ -2,17 +2,16 @@
 //! A missing or invalid variable is an error that names it, so a bad deployment fails at init
 //! with a clear message instead of misbehaving per request. Each setting group has its module:
 //! [`cors`] (origins), [`chat`] (start-chat), [`auth`] (customer tokens), [`files`]
-//! (attachments and case files), [`aws`] (the SDK clients' environment). Nothing here depends on
+//! (attachments and case files). The AWS SDK's own settings are aws-config's
+//! (`connect::load_aws_config`). Nothing here depends on
 //! the modules that use configuration.
 
 mod auth;
-mod aws;
 mod chat;
 mod cors;
 mod files;
 
 pub use auth::{AuthConfig, KeyConfig, SecretLocation};
-pub use aws::AwsEnv;
 pub use chat::{AttributeAllowList, StartChatConfig};
 pub use cors::{AllowedOrigins, CorsConfig};
 pub use files::{AttachmentConfig, CaseFilesConfig, CasesConfig};
@@ -175,56 +174,6 @@ mod tests {
                 other => panic!("{name}={value}: expected Invalid, got {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn aws_settings_come_from_the_lambda_environment_only() {
-        let lambda = [
-            ("AWS_REGION", "eu-west-2"),
-            ("AWS_ACCESS_KEY_ID", "AKIA0000000000000000"),
-            ("AWS_SECRET_ACCESS_KEY", "secret"),
-            ("AWS_SESSION_TOKEN", "token"),
-        ];
-        let aws = AwsEnv::from_lookup(env(&lambda)).unwrap();
-        assert_eq!(aws.region, "eu-west-2");
-        assert_eq!(aws.session_token.as_deref(), Some("token"));
-        assert_eq!(aws.connect_endpoint, None);
-        assert!(
-            !format!("{aws:?}").contains("secret"),
-            "Debug hides credentials"
-        );
-
-        let mut local = lambda.to_vec();
-        local.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:1"));
-        local.push(("AWS_ENDPOINT_URL_CONNECT", "http://127.0.0.1:2"));
-        let aws = AwsEnv::from_lookup(env(&local)).unwrap();
-        assert_eq!(aws.connect_endpoint.as_deref(), Some("http://127.0.0.1:2"));
-        assert_eq!(
-            aws.participant_endpoint.as_deref(),
-            Some("http://127.0.0.1:1")
-        );
-        local.push(("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"));
-        assert_eq!(
-            AwsEnv::from_lookup(env(&local)).unwrap().connect_endpoint,
-            None
-        );
-
-        for name in ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
-            let pairs: Vec<_> = lambda.iter().copied().filter(|(k, _)| *k != name).collect();
-            assert_eq!(
-                AwsEnv::from_lookup(env(&pairs)),
-                Err(ConfigError::Missing(name))
-            );
-        }
-        let mut bad = lambda.to_vec();
-        bad.push(("AWS_ENDPOINT_URL_CONNECT", "127.0.0.1:2"));
-        assert!(matches!(
-            AwsEnv::from_lookup(env(&bad)),
-            Err(ConfigError::Invalid {
-                name: "AWS_ENDPOINT_URL_CONNECT",
-                ..
-            })
-        ));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub use attachments::{complete_attachment_upload, start_attachment_upload};
 pub use case_files::{complete_case_file_upload, start_case_file_upload};
 pub use chat::start_chat_contact;
 pub use client::{
-    connect_client, participant_client, Upstream, ATTEMPT_TIMEOUT, MAX_ATTEMPTS, OPEN_TIMEOUT,
-    OPERATION_TIMEOUT,
+    connect_client, load_aws_config, participant_client, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT,
+    MAX_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use errors::Operation;
