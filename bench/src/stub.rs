@@ -150,8 +150,7 @@ fn serve(mut stream: TcpStream, shared: &Shared, mut after_answer: impl FnMut())
             .responses
             .iter()
             .find(|c| c.method == method && path_matches(c.path, &path));
-        // Only the operations count: the functions also send an unsigned GET when they open
-        // their connection at init (`shared::connect::Upstream::open`), which gets a 404 here.
+        // Only the operations count: anything else (floor-call's GET at init) gets a 404.
         let response = match canned {
             Some(canned) => {
                 shared.answered.fetch_add(1, Ordering::Relaxed);

@@ -2,7 +2,7 @@
 //! invoke. A hello-world that makes the one call every function must make, a plain HTTP/1.1
 //! request to its upstream (the Connect endpoint lambda-bench gives it) over a kept-alive
 //! connection, with the answer read to the end; no SDK, no signing, no validation, no log line.
-//! Like the functions, it runs on Tokio's current-thread runtime and opens its connection during
+//! Like the functions, it runs on Tokio's current-thread runtime; it opens its connection during
 //! init. The functions' distance from it is their own work; its distance from the floor (a
 //! multi-thread hello-world that calls nothing) is the round trip and the choice of runtime.
 
@@ -23,7 +23,7 @@ async fn main() -> Result<(), Error> {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     let client: Upstream = Client::builder(TokioExecutor::new()).build(connector);
-    // Open the connection now, as the functions' `Upstream::open` does; the answer is ignored.
+    // Open the connection now; the answer is ignored.
     call(&client, http::Method::GET, &format!("{base}/"), "").await?;
     let url = format!("{base}/contact/chat");
     run(service_fn(|_req: Request| {
