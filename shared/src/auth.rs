@@ -25,8 +25,9 @@ pub const KEY_CACHE_TTL: Duration = Duration::from_secs(3600);
 /// rotation reaches warm functions.
 pub const SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 
-/// Who the verified token says the customer is, and what it grants.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Who the verified token says the customer is, and what it grants. Its `Debug` shows whether
+/// there is a subject and the attribute keys, not their values.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Identity {
     /// The `sub` claim, if any (logged as present/absent only).
     pub subject: Option<String>,
@@ -37,6 +38,20 @@ pub struct Identity {
     pub source_contact_id: Option<String>,
     /// The `relatedContactId` claim: an earlier contact to link.
     pub related_contact_id: Option<String>,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("has_subject", &self.subject.is_some())
+            .field(
+                "attribute_keys",
+                &self.attributes.keys().collect::<Vec<_>>(),
+            )
+            .field("source_contact_id", &self.source_contact_id)
+            .field("related_contact_id", &self.related_contact_id)
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]

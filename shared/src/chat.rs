@@ -39,15 +39,16 @@ pub struct PersistentChat {
     pub source_contact_id: String,
 }
 
-/// `InitialMessage` after validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `InitialMessage` after validation. Its `Debug` shows the content type only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct InitialMessage {
     pub content_type: String,
     pub content: String,
 }
 
-/// A start-chat request that passed every rule; what is sent to StartChatContact.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A start-chat request that passed every rule; what is sent to StartChatContact. Its `Debug`
+/// shows no personal data: attribute keys without values, no display name or message.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StartChatRequest {
     /// Trimmed display name.
     pub display_name: String,
@@ -62,6 +63,33 @@ pub struct StartChatRequest {
     /// `ClientToken`) bound to the verified identity and to this request's fields (see
     /// [`bound_client_token`]), else a new UUID.
     pub client_token: String,
+}
+
+impl std::fmt::Debug for InitialMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitialMessage")
+            .field("content_type", &self.content_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for StartChatRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartChatRequest")
+            .field(
+                "attribute_keys",
+                &self.attributes.keys().collect::<Vec<_>>(),
+            )
+            .field("initial_message", &self.initial_message)
+            .field(
+                "supported_messaging_content_types",
+                &self.supported_messaging_content_types,
+            )
+            .field("chat_duration_minutes", &self.chat_duration_minutes)
+            .field("persistent_chat", &self.persistent_chat)
+            .field("related_contact_id", &self.related_contact_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StartChatRequest {
@@ -594,6 +622,21 @@ mod tests {
             bound_client_token("k-1", Some(&a), &same),
             bound_client_token("k-1", Some(&a), &same)
         );
+    }
+
+    #[test]
+    fn debug_output_carries_no_personal_data() {
+        let req = parse(json!({
+            "ParticipantDetails": {"DisplayName": "Ana Private"},
+            "Attributes": {"customerId": "C-secret-42"},
+            "InitialMessage": {"ContentType": "text/plain", "Content": "my card is 4111"},
+        }))
+        .unwrap();
+        let printed = format!("{req:?}");
+        for private in ["Ana Private", "C-secret-42", "4111"] {
+            assert!(!printed.contains(private), "{printed}");
+        }
+        assert!(printed.contains("customerId"));
     }
 
     #[test]
