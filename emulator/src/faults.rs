@@ -1,103 +1,46 @@
 //! Fault injection. Counted faults (`POST /_local/faults`) make the next N calls of an operation
-//! fail with one of its modelled errors; only errors the operation can really return are
-//! accepted, so tests cannot exercise impossible situations. Chaos rules (`POST /_local/chaos`)
+//! fail with one of its modelled errors; only errors the operation can really return (its
+//! service model's list) are accepted, so tests cannot exercise impossible situations. Chaos rules (`POST /_local/chaos`)
 //! hit a random share of calls with throttling, server errors, latency or dropped connections.
 
-/// Every operation connect-local serves, with the errors its model lists (plus the AWS-wide
-/// throttling Connect documents for StartChatContact).
-pub const OPERATIONS: &[(&str, &[&str])] = &[
-    ("CreateRelatedItem", &CASES_CREATE),
-    ("SearchRelatedItems", &CASES_COMMON),
-    (
-        "StartChatContact",
-        &[
-            "InvalidRequestException",
-            "InvalidParameterException",
-            "ResourceNotFoundException",
-            "LimitExceededException",
-            "InternalServiceException",
-            "ThrottlingException",
-            "TooManyRequestsException",
-            "AccessDeniedException",
-        ],
-    ),
-    ("CreateParticipantConnection", &PARTICIPANT_COMMON),
-    ("SendMessage", &PARTICIPANT_COMMON),
-    (
-        "SendEvent",
-        &[
-            "AccessDeniedException",
-            "ConflictException",
-            "InternalServerException",
-            "ThrottlingException",
-            "ValidationException",
-        ],
-    ),
-    ("GetTranscript", &PARTICIPANT_COMMON),
-    ("DisconnectParticipant", &PARTICIPANT_COMMON),
-    (
-        "StartAttachmentUpload",
-        &[
-            "AccessDeniedException",
-            "InternalServerException",
-            "ServiceQuotaExceededException",
-            "ThrottlingException",
-            "ValidationException",
-        ],
-    ),
-    (
-        "CompleteAttachmentUpload",
-        &[
-            "AccessDeniedException",
-            "ConflictException",
-            "InternalServerException",
-            "ServiceQuotaExceededException",
-            "ThrottlingException",
-            "ValidationException",
-        ],
-    ),
-    ("GetAttachment", &PARTICIPANT_COMMON),
-    (
-        "DescribeView",
-        &[
-            "AccessDeniedException",
-            "InternalServerException",
-            "ResourceNotFoundException",
-            "ThrottlingException",
-            "ValidationException",
-        ],
-    ),
-    ("GetAuthenticationUrl", &PARTICIPANT_COMMON),
-    ("CancelParticipantAuthentication", &PARTICIPANT_COMMON),
-    (
-        "StartAttachedFileUpload",
-        &[
-            "AccessDeniedException",
-            "InternalServiceException",
-            "InvalidRequestException",
-            "ResourceConflictException",
-            "ServiceQuotaExceededException",
-            "ThrottlingException",
-        ],
-    ),
-    ("CompleteAttachedFileUpload", &ATTACHED_FILE_COMMON),
-    ("GetAttachedFile", &ATTACHED_FILE_COMMON),
+use crate::model;
+
+/// Errors AWS's front end returns for StartChatContact besides those its model lists (the
+/// Connect documentation's common errors): throttling and access denial.
+const START_CHAT_FRONT_END_ERRORS: [&str; 3] = [
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "AccessDeniedException",
 ];
 
-const ATTACHED_FILE_COMMON: [&str; 5] = [
-    "AccessDeniedException",
-    "InternalServiceException",
-    "InvalidRequestException",
-    "ResourceNotFoundException",
-    "ThrottlingException",
-];
+/// The services connect-local serves.
+fn services() -> [&'static model::Service; 3] {
+    [&*model::CONNECT, &*model::PARTICIPANT, &*model::CASES]
+}
 
-const PARTICIPANT_COMMON: [&str; 4] = [
-    "AccessDeniedException",
-    "InternalServerException",
-    "ThrottlingException",
-    "ValidationException",
-];
+/// The errors a fault may make `operation` return: those its service model lists (plus the
+/// front end's for StartChatContact), or `None` for an operation connect-local does not serve.
+pub fn errors_of(operation: &str) -> Option<Vec<&'static str>> {
+    let service = services()
+        .into_iter()
+        .find(|service| service.has_operation(operation))?;
+    let mut errors = service.errors_of(operation);
+    if operation == "StartChatContact" {
+        for extra in START_CHAT_FRONT_END_ERRORS {
+            if !errors.contains(&extra) {
+                errors.push(extra);
+            }
+        }
+    }
+    Some(errors)
+}
+
+/// The operation's name as the models spell it, with a `'static` lifetime.
+fn operation_name(operation: &str) -> Option<&'static str> {
+    services()
+        .into_iter()
+        .find_map(|service| service.operation_name(operation))
+}
 
 /// One armed fault.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -111,10 +54,9 @@ pub struct Fault {
 impl Fault {
     /// Validates a request to arm a fault.
     pub fn new(operation: &str, error: &str, count: u32) -> Result<Self, String> {
-        let (op, errors) = OPERATIONS
-            .iter()
-            .find(|(op, _)| *op == operation)
-            .ok_or_else(|| format!("unknown operation {operation:?}"))?;
+        let op =
+            operation_name(operation).ok_or_else(|| format!("unknown operation {operation:?}"))?;
+        let errors = errors_of(op).unwrap_or_default();
         let error = errors.iter().find(|e| **e == error).ok_or_else(|| {
             format!(
                 "{op} cannot return {error:?}; it can return {}",
@@ -169,13 +111,9 @@ impl ChaosRule {
     ) -> Result<Self, String> {
         let operation = match operation {
             None | Some("*") => None,
-            Some(name) => Some(
-                OPERATIONS
-                    .iter()
-                    .map(|(op, _)| *op)
-                    .find(|op| *op == name)
-                    .ok_or_else(|| format!("unknown operation {name:?}"))?,
-            ),
+            Some(name) => {
+                Some(operation_name(name).ok_or_else(|| format!("unknown operation {name:?}"))?)
+            }
         };
         if !(0.0..=1.0).contains(&rate) {
             return Err("rate must be between 0 and 1".into());
@@ -256,34 +194,27 @@ pub fn operation_of(method: &http::Method, path: &str) -> Option<&'static str> {
     Some(op)
 }
 
-/// Errors the Cases model lists for SearchRelatedItems.
-const CASES_COMMON: [&str; 5] = [
-    "AccessDeniedException",
-    "InternalServerException",
-    "ResourceNotFoundException",
-    "ThrottlingException",
-    "ValidationException",
-];
-
-/// Errors the Cases model lists for CreateRelatedItem.
-const CASES_CREATE: [&str; 7] = [
-    "AccessDeniedException",
-    "ConflictException",
-    "InternalServerException",
-    "ResourceNotFoundException",
-    "ServiceQuotaExceededException",
-    "ThrottlingException",
-    "ValidationException",
-];
-
 /// Whether an operation belongs to the Connect API (its errors are Connect's shapes) rather
 /// than the Participant Service.
 pub fn is_connect_api(operation: &str) -> bool {
-    matches!(
-        operation,
-        "StartChatContact"
-            | "StartAttachedFileUpload"
-            | "CompleteAttachedFileUpload"
-            | "GetAttachedFile"
-    )
+    model::CONNECT.has_operation(operation)
+}
+
+#[cfg(test)]
+mod model_error_tests {
+    use super::*;
+
+    #[test]
+    fn faults_take_exactly_the_errors_the_models_list() {
+        let send_event = errors_of("SendEvent").expect("served");
+        assert!(send_event.contains(&"ConflictException"));
+        assert!(Fault::new("SendEvent", "ConflictException", 1).is_ok());
+        assert!(Fault::new("SendMessage", "ConflictException", 1).is_err());
+        assert!(Fault::new("CreateRelatedItem", "ConflictException", 1).is_ok());
+        assert!(Fault::new("StartChatContact", "TooManyRequestsException", 1).is_ok());
+        assert!(Fault::new("StartChatContact", "ValidationException", 1).is_err());
+        assert!(Fault::new("NoSuchOperation", "ThrottlingException", 1).is_err());
+        assert!(is_connect_api("GetAttachedFile"));
+        assert!(!is_connect_api("GetAttachment"));
+    }
 }

@@ -92,6 +92,24 @@ impl Service {
         self.operations.contains_key(operation)
     }
 
+    /// The operation's name as the model spells it.
+    pub fn operation_name(&'static self, operation: &str) -> Option<&'static str> {
+        self.operations
+            .get_key_value(operation)
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// The error shapes the model lists for an operation.
+    pub fn errors_of(&'static self, operation: &str) -> Vec<&'static str> {
+        self.operations
+            .get(operation)
+            .and_then(|op| op["errors"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|error| error["shape"].as_str())
+            .collect()
+    }
+
     /// Checks a request against the operation's input shape.
     pub fn validate(&self, operation: &str, request: &RequestParts<'_>) -> Result<(), Violation> {
         let Some(input) = self.operations[operation]["input"]["shape"].as_str() else {
