@@ -459,3 +459,146 @@ impl RawCalls for Stack {
         )
     }
 }
+
+/// Reads a streamed answer from the socket: its chunks, then the completed message.
+async fn streamed(socket: &mut ChatSocket) -> (Vec<Value>, Value) {
+    let mut chunks = Vec::new();
+    loop {
+        let (item, _) = socket
+            .until(|i| {
+                i["Type"] == "MESSAGE" && i["MessageMetadata"]["MessageCompleted"].is_boolean()
+            })
+            .await;
+        if item["MessageMetadata"]["MessageCompleted"] == true {
+            return (chunks, item);
+        }
+        chunks.push(item);
+    }
+}
+
+fn check_stream(chunks: &[Value], completed: &Value, expected: &str) {
+    assert!(chunks.len() >= 2, "the answer came in chunks: {chunks:?}");
+    let id = &completed["Id"];
+    for (n, chunk) in chunks.iter().enumerate() {
+        assert_eq!(&chunk["Id"], id, "every chunk carries the message's id");
+        assert_eq!(chunk["ParticipantRole"], "SYSTEM");
+        assert_eq!(chunk["MessageMetadata"]["ChunkNumber"], n + 1);
+        assert_eq!(chunk["MessageMetadata"]["MessageCompleted"], false);
+        assert_eq!(&chunk["MessageMetadata"]["MessageId"], id);
+    }
+    let stitched: String = chunks
+        .iter()
+        .filter_map(|c| c["Content"].as_str())
+        .collect();
+    assert_eq!(stitched, expected);
+    assert_eq!(completed["Content"], expected);
+    assert_eq!(
+        completed["MessageMetadata"]["ChunkNumber"],
+        chunks.len() + 1
+    );
+}
+
+#[tokio::test]
+async fn incremental_chats_get_their_answers_streamed_in_chunks() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent_join_delay: std::time::Duration::from_millis(10),
+            agent_reply_delay: std::time::Duration::from_millis(10),
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let started = start_chat_call(&stack.connect, "Ana")
+        .participant_configuration(
+            ParticipantConfiguration::builder()
+                .response_mode(ResponseMode::Incremental)
+                .build(),
+        )
+        .connection_types(ConnectionType::Websocket)
+        .connection_types(ConnectionType::ConnectionCredentials)
+        .send()
+        .await
+        .expect("StartChatContact");
+    let token = started
+        .connection_credentials()
+        .and_then(|c| c.connection_token())
+        .expect("a connection token")
+        .to_owned();
+    let mut socket =
+        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    socket
+        .until(|i| is_event(i, "participant.joined") && i["ParticipantRole"] == "AGENT")
+        .await;
+    stack
+        .participant
+        .send_message()
+        .connection_token(&token)
+        .content_type("text/plain")
+        .content("stream this answer please")
+        .send()
+        .await
+        .expect("SendMessage");
+    let (chunks, completed) = streamed(&mut socket).await;
+    check_stream(&chunks, &completed, "You said: stream this answer please");
+
+    // The transcript holds the completed answer once, as a plain message.
+    let transcript = stack
+        .participant
+        .get_transcript()
+        .connection_token(&token)
+        .send()
+        .await
+        .expect("GetTranscript");
+    let copies: Vec<_> = transcript
+        .transcript()
+        .iter()
+        .filter(|i| i.id() == completed["Id"].as_str())
+        .collect();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(
+        copies[0].content(),
+        Some("You said: stream this answer please")
+    );
+}
+
+#[tokio::test]
+async fn tests_can_stream_a_bot_answer_through_the_control_api() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent: false,
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let (chat, _) = stack.chat_with_connection().await;
+    let participant_token = chat.body["data"]["startChatResult"]["ParticipantToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let contact_id = chat.body["data"]["startChatResult"]["ContactId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, mut socket) = stack.connect_participant(&participant_token).await;
+    let text = "Streaming works: one, two, three, four, five.";
+    let (status, answer) = stack
+        .admin(
+            &format!("/_local/contacts/{contact_id}/bot/stream"),
+            json!({"Content": text, "Chunks": 5}),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let (chunks, completed) = streamed(&mut socket).await;
+    assert_eq!(chunks.len(), 5);
+    assert_eq!(completed["Id"], answer["Id"]);
+    check_stream(&chunks, &completed, text);
+    let (missing, _) = stack
+        .admin(
+            "/_local/contacts/no-such-contact/bot/stream",
+            json!({"Content": "x"}),
+        )
+        .await;
+    assert_eq!(missing, 404);
+}

@@ -1,7 +1,9 @@
 //! The simulated agent. By default it joins each new chat after a short delay, greets the
 //! customer, shows typing, marks customer messages read and answers them (an echo; `/attachment`
-//! makes it send a file, `/end` makes it end the chat). The `/_local/contacts/{id}/agent/...`
-//! routes let tests act as the agent themselves.
+//! makes it send a file, `/end` makes it end the chat). In a chat started with
+//! `ParticipantConfiguration.ResponseMode` `INCREMENTAL` the answer comes from a bot, streamed in
+//! chunks as Amazon Connect streams AI answers. The `/_local/contacts/{id}/agent/...` and
+//! `/_local/contacts/{id}/bot/stream` routes let tests act as the agent or the bot themselves.
 
 use std::sync::Arc;
 
@@ -78,7 +80,23 @@ pub fn on_customer_message(store: &Arc<Store>, contact_id: &str, message_id: &st
             return;
         }
         tokio::time::sleep(store.settings.agent.reply_delay).await;
-        store.with(|inner| match text.to_lowercase().as_str() {
+        let command = text.to_lowercase();
+        let incremental = store.with(|inner| {
+            inner
+                .contacts
+                .get(&contact_id)
+                .is_some_and(|c| c.response_mode.as_deref() == Some("INCREMENTAL"))
+        });
+        if incremental && command != "/end" && command != "/attachment" {
+            stream(
+                &store,
+                &contact_id,
+                &format!("You said: {text}"),
+                DEFAULT_CHUNKS,
+            );
+            return;
+        }
+        store.with(|inner| match command.as_str() {
             "/end" => {
                 let agent = inner
                     .contacts
@@ -103,6 +121,102 @@ pub fn on_customer_message(store: &Arc<Store>, contact_id: &str, message_id: &st
             }
         });
     });
+}
+
+/// Chunks a streamed answer is cut into unless asked otherwise.
+const DEFAULT_CHUNKS: usize = 4;
+/// Time between two chunks of a streamed answer.
+const CHUNK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(60);
+
+/// Streams `text` as a bot answer in `chunks` pieces, the way Amazon Connect streams AI answers
+/// and amazon-connect-chatjs 5 assembles them: SYSTEM `MESSAGE` items sharing one `Id`, each with
+/// `MessageMetadata` `{MessageId, ChunkNumber (from 1), MessageCompleted: false}`, then the whole
+/// text once more with `MessageCompleted: true`. Only the completed message is kept in the
+/// transcript. Returns the message id.
+pub fn stream(store: &Arc<Store>, contact_id: &str, text: &str, chunks: usize) -> Option<String> {
+    let open = store.with(|inner| inner.contacts.get(contact_id).is_some_and(|c| !c.ended));
+    if !open {
+        return None;
+    }
+    let message_id = new_id();
+    let pieces = split_evenly(text, chunks.max(1));
+    let (store, contact_id, id, text) = (
+        store.clone(),
+        contact_id.to_owned(),
+        message_id.clone(),
+        text.to_owned(),
+    );
+    tokio::spawn(async move {
+        let total = pieces.len();
+        for (index, piece) in pieces.into_iter().enumerate() {
+            let sent = store.with(|inner| {
+                bot_item(
+                    inner,
+                    &contact_id,
+                    &id,
+                    &piece,
+                    Some((index + 1, false)),
+                    false,
+                )
+            });
+            if !sent {
+                return;
+            }
+            tokio::time::sleep(CHUNK_INTERVAL).await;
+        }
+        store.with(|inner| {
+            bot_item(
+                inner,
+                &contact_id,
+                &id,
+                &text,
+                Some((total + 1, true)),
+                false,
+            );
+            bot_item(inner, &contact_id, &id, &text, None, true)
+        });
+    });
+    Some(message_id)
+}
+
+/// Publishes one bot `MESSAGE` item: a chunk (`chunk` = number and completed flag) to the
+/// websockets, or, with `keep`, the completed message into the transcript only.
+fn bot_item(
+    inner: &mut Inner,
+    contact_id: &str,
+    id: &str,
+    content: &str,
+    chunk: Option<(usize, bool)>,
+    keep: bool,
+) -> bool {
+    let Some(contact) = inner.contacts.get_mut(contact_id).filter(|c| !c.ended) else {
+        return false;
+    };
+    let mut item = crate::chat::new_item(contact, None, "MESSAGE");
+    item.insert("Id".into(), json!(id));
+    item.insert("DisplayName".into(), json!("BOT"));
+    item.insert("ContentType".into(), json!("text/plain"));
+    item.insert("Content".into(), json!(content));
+    if let Some((number, completed)) = chunk {
+        item.insert(
+            "MessageMetadata".into(),
+            json!({"MessageId": id, "ChunkNumber": number, "MessageCompleted": completed}),
+        );
+    }
+    if keep {
+        contact.transcript.push(serde_json::Value::Object(item));
+    } else {
+        publish(contact, item, false);
+    }
+    true
+}
+
+/// `text` cut into `parts` pieces of about the same number of characters (fewer when the text
+/// is shorter).
+fn split_evenly(text: &str, parts: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let size = chars.len().div_ceil(parts).max(1);
+    chars.chunks(size).map(|c| c.iter().collect()).collect()
 }
 
 /// Adds the agent to the contact (once) and announces it; returns the agent.
@@ -185,6 +299,28 @@ fn send_attachment(
 #[serde(rename_all = "PascalCase")]
 pub struct AgentMessage {
     content: String,
+}
+
+/// Body of `POST /_local/contacts/{id}/bot/stream`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BotStream {
+    content: String,
+    chunks: Option<usize>,
+}
+
+/// `POST /_local/contacts/{id}/bot/stream` `{"Content": "...", "Chunks": 4}`: the bot streams an
+/// answer in chunks (whatever the chat's ResponseMode).
+pub async fn control_stream(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+    Json(body): Json<BotStream>,
+) -> Response {
+    let chunks = body.chunks.unwrap_or(DEFAULT_CHUNKS).clamp(1, 100);
+    match stream(&store, &id, &body.content, chunks) {
+        Some(message_id) => (StatusCode::CREATED, Json(json!({"Id": message_id}))).into_response(),
+        None => not_found(),
+    }
 }
 
 /// Body of `POST /_local/contacts/{id}/agent/attachments`.

@@ -119,6 +119,10 @@ pub fn router(store: Arc<Store>) -> Router {
             post(agent::control_attachment),
         )
         .route("/_local/contacts/{id}/agent/end", post(agent::control_end))
+        .route(
+            "/_local/contacts/{id}/bot/stream",
+            post(agent::control_stream),
+        )
         .layer(middleware::from_fn_with_state(store.clone(), chaos))
         .layer(middleware::from_fn(request_id))
         .layer(middleware::from_fn(cors))
