@@ -602,3 +602,115 @@ async fn tests_can_stream_a_bot_answer_through_the_control_api() {
         .await;
     assert_eq!(missing, 404);
 }
+
+#[tokio::test]
+async fn the_agent_sends_each_interactive_template_and_answers_the_choice() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent_join_delay: std::time::Duration::from_millis(10),
+            agent_reply_delay: std::time::Duration::from_millis(10),
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let started = start_chat_call(&stack.connect, "Ana")
+        .supported_messaging_content_types("text/plain")
+        .supported_messaging_content_types(INTERACTIVE)
+        .supported_messaging_content_types(INTERACTIVE_RESPONSE)
+        .connection_types(ConnectionType::Websocket)
+        .connection_types(ConnectionType::ConnectionCredentials)
+        .send()
+        .await
+        .expect("StartChatContact");
+    let token = started
+        .connection_credentials()
+        .and_then(|c| c.connection_token())
+        .expect("a connection token")
+        .to_owned();
+    let mut socket =
+        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    socket
+        .until(|i| is_event(i, "participant.joined") && i["ParticipantRole"] == "AGENT")
+        .await;
+    let send = |content_type: &'static str, content: String| {
+        stack
+            .participant
+            .send_message()
+            .connection_token(&token)
+            .content_type(content_type)
+            .content(content)
+            .send()
+    };
+    for template in [
+        "ListPicker",
+        "TimePicker",
+        "QuickReply",
+        "Carousel",
+        "Panel",
+        "ViewResource",
+    ] {
+        send("text/plain", format!("/{}", template.to_lowercase()))
+            .await
+            .expect("SendMessage");
+        let (item, _) = socket
+            .until(|i| {
+                i["Type"] == "MESSAGE"
+                    && i["ParticipantRole"] == "AGENT"
+                    && i["ContentType"] == INTERACTIVE
+            })
+            .await;
+        let message: Value = serde_json::from_str(item["Content"].as_str().unwrap_or_default())
+            .expect("interactive content is JSON");
+        assert_eq!(message["templateType"], template);
+        assert_eq!(message["version"], "1.0");
+    }
+    let choice = json!({"templateType": "ListPicker", "data": {"content": {"title": "Which department do you need?", "elements": [{"title": "Orders"}]}}});
+    send(INTERACTIVE_RESPONSE, choice.to_string())
+        .await
+        .expect("SendMessage with the interactive response");
+    let (answer, _) = socket
+        .until(|i| {
+            i["Type"] == "MESSAGE"
+                && i["ParticipantRole"] == "AGENT"
+                && i["ContentType"] == "text/plain"
+                && i["Content"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("You chose"))
+        })
+        .await;
+    assert_eq!(answer["Content"], "You chose: Orders");
+}
+
+#[tokio::test]
+async fn a_chat_without_interactive_support_gets_words_instead() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent: false,
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let (chat, _) = stack.chat_with_connection().await;
+    let contact_id = chat.body["data"]["startChatResult"]["ContactId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let path = format!("/_local/contacts/{contact_id}/agent/interactive");
+    let (status, _) = stack
+        .admin(&path, json!({"TemplateType": "QuickReply"}))
+        .await;
+    assert_eq!(status, 201);
+    let (_, contact) = stack
+        .admin_get(&format!("/_local/contacts/{contact_id}"))
+        .await;
+    let last = contact["Transcript"]
+        .as_array()
+        .and_then(|t| t.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["ContentType"], "text/plain", "{last}");
+    let (bad, _) = stack.admin(&path, json!({"TemplateType": "Nope"})).await;
+    assert_eq!(bad, 400);
+}

@@ -1,6 +1,8 @@
 //! The simulated agent. By default it joins each new chat after a short delay, greets the
 //! customer, shows typing, marks customer messages read and answers them (an echo; `/attachment`
-//! makes it send a file, `/end` makes it end the chat). In a chat started with
+//! makes it send a file, `/end` makes it end the chat, `/listpicker`, `/timepicker`, `/quickreply`,
+//! `/carousel`, `/panel` and `/viewresource` make it send that interactive message, and it
+//! answers an `interactive.response` with the choice). In a chat started with
 //! `ParticipantConfiguration.ResponseMode` `INCREMENTAL` the answer comes from a bot, streamed in
 //! chunks as Amazon Connect streams AI answers. The `/_local/contacts/{id}/agent/...` and
 //! `/_local/contacts/{id}/bot/stream` routes let tests act as the agent or the bot themselves.
@@ -16,6 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::chat::{end_contact, event_item, message_item, publish};
+use crate::interactive;
 use crate::participant_api::{publish_attachment, receipt_item};
 use crate::state::{
     new_id, new_token, Attachment, AttachmentState, Inner, Participant, Role, Store, TokenOwner,
@@ -57,7 +60,13 @@ pub fn on_new_contact(store: &Arc<Store>, contact_id: &str) {
 }
 
 /// Called after a customer's SendMessage: read receipt, typing, then the answer.
-pub fn on_customer_message(store: &Arc<Store>, contact_id: &str, message_id: &str, text: &str) {
+pub fn on_customer_message(
+    store: &Arc<Store>,
+    contact_id: &str,
+    message_id: &str,
+    content_type: &str,
+    text: &str,
+) {
     if !store.settings.agent.enabled {
         return;
     }
@@ -67,6 +76,7 @@ pub fn on_customer_message(store: &Arc<Store>, contact_id: &str, message_id: &st
         message_id.to_owned(),
         text.trim().to_owned(),
     );
+    let interactive_response = content_type == interactive::INTERACTIVE_RESPONSE;
     tokio::spawn(async move {
         let joined = store.with(|inner| {
             let contact = inner.contacts.get_mut(&contact_id).filter(|c| !c.ended)?;
@@ -87,6 +97,15 @@ pub fn on_customer_message(store: &Arc<Store>, contact_id: &str, message_id: &st
                 .get(&contact_id)
                 .is_some_and(|c| c.response_mode.as_deref() == Some("INCREMENTAL"))
         });
+        if interactive_response {
+            let choice = interactive::chosen(&text).unwrap_or_else(|| "something".into());
+            store.with(|inner| say(inner, &contact_id, &format!("You chose: {choice}")));
+            return;
+        }
+        if let Some(message) = interactive::template(&command) {
+            store.with(|inner| send_interactive(inner, &contact_id, &message));
+            return;
+        }
         if incremental && command != "/end" && command != "/attachment" {
             stream(
                 &store,
@@ -264,6 +283,39 @@ fn say(inner: &mut Inner, contact_id: &str, text: &str) -> Option<String> {
     id
 }
 
+/// Sends an interactive message, or says why it cannot when the customer's widget did not ask
+/// for interactive messages (its SupportedMessagingContentTypes).
+fn send_interactive(
+    inner: &mut Inner,
+    contact_id: &str,
+    message: &serde_json::Value,
+) -> Option<String> {
+    let contact = inner.contacts.get_mut(contact_id).filter(|c| !c.ended)?;
+    let agent = contact.agent()?.clone();
+    let supported = contact
+        .supported_messaging_content_types
+        .iter()
+        .any(|t| t == interactive::INTERACTIVE);
+    let item = if supported {
+        message_item(
+            contact,
+            &agent,
+            interactive::INTERACTIVE,
+            &message.to_string(),
+        )
+    } else {
+        message_item(
+            contact,
+            &agent,
+            "text/plain",
+            "This chat does not take interactive messages: start it with application/vnd.amazonaws.connect.message.interactive in SupportedMessagingContentTypes.",
+        )
+    };
+    let id = item["Id"].as_str().map(str::to_owned);
+    publish(contact, item, true);
+    id
+}
+
 fn send_attachment(
     inner: &mut Inner,
     contact_id: &str,
@@ -299,6 +351,37 @@ fn send_attachment(
 #[serde(rename_all = "PascalCase")]
 pub struct AgentMessage {
     content: String,
+}
+
+/// Body of `POST /_local/contacts/{id}/agent/interactive`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentInteractive {
+    template_type: String,
+}
+
+/// `POST /_local/contacts/{id}/agent/interactive` `{"TemplateType": "ListPicker"}`: the agent
+/// sends one of the interactive templates.
+pub async fn control_interactive(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+    Json(body): Json<AgentInteractive>,
+) -> Response {
+    let Some(message) = interactive::template(&body.template_type) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": format!("TemplateType must be one of {}", interactive::TEMPLATES.join(", "))})),
+        )
+            .into_response();
+    };
+    let sent = store.with(|inner| {
+        join(&store, inner, &id)?;
+        send_interactive(inner, &id, &message)
+    });
+    match sent {
+        Some(message_id) => (StatusCode::CREATED, Json(json!({"Id": message_id}))).into_response(),
+        None => not_found(),
+    }
 }
 
 /// Body of `POST /_local/contacts/{id}/bot/stream`.

@@ -120,6 +120,10 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/_local/contacts/{id}/agent/end", post(agent::control_end))
         .route(
+            "/_local/contacts/{id}/agent/interactive",
+            post(agent::control_interactive),
+        )
+        .route(
             "/_local/contacts/{id}/bot/stream",
             post(agent::control_stream),
         )

@@ -18,6 +18,7 @@ pub mod connect_api;
 pub mod connection;
 pub mod errors;
 pub mod faults;
+pub mod interactive;
 pub mod model;
 pub mod participant_api;
 pub mod signed;

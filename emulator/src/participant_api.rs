@@ -511,7 +511,13 @@ pub async fn send_message(
             })?;
             if new_customer_message {
                 let message_id = output["Id"].as_str().unwrap_or_default();
-                agent::on_customer_message(store, &owner.contact_id, message_id, &content);
+                agent::on_customer_message(
+                    store,
+                    &owner.contact_id,
+                    message_id,
+                    &content_type,
+                    &content,
+                );
             }
             Ok(output)
         },
