@@ -714,3 +714,95 @@ async fn a_chat_without_interactive_support_gets_words_instead() {
     let (bad, _) = stack.admin(&path, json!({"TemplateType": "Nope"})).await;
     assert_eq!(bad, 400);
 }
+
+#[tokio::test]
+async fn a_customer_leaving_a_survey_contact_gets_the_survey_and_its_answer_is_recorded() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent_join_delay: std::time::Duration::from_millis(10),
+            agent_reply_delay: std::time::Duration::from_millis(10),
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let started = start_chat_call(&stack.connect, "Ana")
+        .disconnect_on_customer_exit(DisconnectOnCustomerExitParticipantType::Agent)
+        .connection_types(ConnectionType::Websocket)
+        .connection_types(ConnectionType::ConnectionCredentials)
+        .send()
+        .await
+        .expect("StartChatContact");
+    let contact_id = started.contact_id().unwrap_or_default().to_owned();
+    let token = started
+        .connection_credentials()
+        .and_then(|c| c.connection_token())
+        .expect("a connection token")
+        .to_owned();
+    let mut socket =
+        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    socket
+        .until(|i| is_event(i, "participant.joined") && i["ParticipantRole"] == "AGENT")
+        .await;
+
+    stack
+        .participant
+        .disconnect_participant()
+        .connection_token(&token)
+        .send()
+        .await
+        .expect("the customer ends the chat");
+    let (left, _) = socket.until(|i| is_event(i, "participant.left")).await;
+    assert_eq!(
+        left["ParticipantRole"], "AGENT",
+        "the agent leaves, not the customer"
+    );
+    let (question, _) = socket
+        .until(|i| i["Type"] == "MESSAGE" && i["ParticipantRole"] == "SYSTEM")
+        .await;
+    assert!(question["Content"]
+        .as_str()
+        .is_some_and(|q| q.contains("1 (poor) to 5 (great)")));
+
+    stack
+        .participant
+        .send_message()
+        .connection_token(&token)
+        .content_type("text/plain")
+        .content("5")
+        .send()
+        .await
+        .expect("the customer answers the survey");
+    let (_, before_end) = socket.until(|i| is_event(i, "chat.ended")).await;
+    assert!(before_end.iter().any(|i| i["ParticipantRole"] == "SYSTEM"
+        && i["Content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Thank you"))));
+    let (_, contact) = stack
+        .admin_get(&format!("/_local/contacts/{contact_id}"))
+        .await;
+    assert_eq!(contact["Survey"]["Answer"], "5");
+    assert_eq!(contact["Ended"], true);
+}
+
+#[tokio::test]
+async fn without_disconnect_on_customer_exit_leaving_ends_the_chat_at_once() {
+    let stack = Stack::start().await;
+    let (chat, token) = stack.chat_with_connection().await;
+    let contact_id = chat.body["data"]["startChatResult"]["ContactId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    stack
+        .participant
+        .disconnect_participant()
+        .connection_token(&token)
+        .send()
+        .await
+        .expect("DisconnectParticipant");
+    let (_, contact) = stack
+        .admin_get(&format!("/_local/contacts/{contact_id}"))
+        .await;
+    assert_eq!(contact["Ended"], true);
+    assert!(contact["Survey"].is_null());
+}

@@ -123,6 +123,7 @@ pub fn router(store: Arc<Store>) -> Router {
             "/_local/contacts/{id}/agent/interactive",
             post(agent::control_interactive),
         )
+        .route("/_local/contacts/{id}/flow/survey", post(start_survey))
         .route(
             "/_local/contacts/{id}/bot/stream",
             post(agent::control_stream),
@@ -297,6 +298,20 @@ async fn list_contacts(State(store): State<Arc<Store>>) -> Response {
     let mut contacts = store.with(|inner| inner.contacts.values().cloned().collect::<Vec<_>>());
     contacts.sort_by(|a, b| a.started_at.cmp(&b.started_at));
     Json(contacts).into_response()
+}
+
+/// `POST /_local/contacts/{id}/flow/survey`: the disconnect flow's survey starts, as when a
+/// customer of a `DisconnectOnCustomerExit` contact leaves.
+async fn start_survey(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {
+    if store.with(|inner| crate::survey::start(inner, &id)) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "no such open contact, or its survey already began"})),
+        )
+            .into_response()
+    }
 }
 
 async fn get_contact(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {

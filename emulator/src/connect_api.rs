@@ -266,6 +266,7 @@ fn start_chat_contact_inner(
                 endpoint_arn: arn,
             }),
             connection_types: connection_types.clone(),
+            survey: None,
             participants: vec![customer.clone()],
             attachment_ids: Vec::new(),
             transcript: Vec::new(),

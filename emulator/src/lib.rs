@@ -25,6 +25,7 @@ pub mod signed;
 pub mod sigv4;
 pub mod state;
 pub mod storage;
+pub mod survey;
 pub mod validate;
 pub mod websocket;
 

@@ -23,6 +23,7 @@ use crate::state::{
     iso_millis, iso_secs, new_id, Attachment, AttachmentState, Inner, Role, Store, TokenOwner,
 };
 use crate::storage;
+use crate::survey;
 use crate::validate::{self, Input};
 use crate::{agent, connection};
 
@@ -507,7 +508,12 @@ pub async fn send_message(
                     contact.message_tokens.insert(key, output.clone());
                 }
                 publish(contact, item, true);
-                Ok((output, sender.role == Role::Customer && !rejected))
+                let surveyed = sender.role == Role::Customer
+                    && survey::answer(inner, &owner.contact_id, &content);
+                Ok((
+                    output,
+                    sender.role == Role::Customer && !rejected && !surveyed,
+                ))
             })?;
             if new_customer_message {
                 let message_id = output["Id"].as_str().unwrap_or_default();
@@ -788,7 +794,19 @@ pub async fn disconnect_participant(
         Request::new(&headers, &body),
         |store, owner, _| {
             store.with(|inner| {
-                chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id));
+                let customer = inner
+                    .contacts
+                    .get(&owner.contact_id)
+                    .and_then(|c| c.participant(&owner.participant_id))
+                    .is_some_and(|p| p.role == Role::Customer);
+                // DisconnectOnCustomerExit: the agent leaves and the disconnect flow's survey
+                // begins; the customer stays connected to answer it.
+                if !(customer
+                    && survey::applies(inner, &owner.contact_id)
+                    && survey::start(inner, &owner.contact_id))
+                {
+                    chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id));
+                }
                 if let Some(token) = client_token {
                     inner.disconnect_tokens.insert(bearer, token);
                 }

@@ -110,6 +110,8 @@ pub struct Contact {
     pub streaming: Option<Streaming>,
     /// `ConnectionTypes` the contact was started with.
     pub connection_types: Vec<String>,
+    /// The post-chat survey, once the disconnect flow has asked it.
+    pub survey: Option<crate::survey::Survey>,
     pub participants: Vec<Participant>,
     pub attachment_ids: Vec<String>,
     /// Items as GetTranscript returns them (typing and receipts are not kept).
