@@ -806,3 +806,132 @@ async fn without_disconnect_on_customer_exit_leaving_ends_the_chat_at_once() {
     assert_eq!(contact["Ended"], true);
     assert!(contact["Survey"].is_null());
 }
+
+#[tokio::test]
+async fn an_idle_customer_gets_idle_returned_and_autodisconnection_events() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent: false,
+            customer_idle_after: Some(std::time::Duration::from_millis(300)),
+            customer_autodisconnect_after: Some(std::time::Duration::from_millis(400)),
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let started = start_chat_call(&stack.connect, "Ana")
+        .connection_types(ConnectionType::Websocket)
+        .connection_types(ConnectionType::ConnectionCredentials)
+        .send()
+        .await
+        .expect("StartChatContact");
+    let token = started
+        .connection_credentials()
+        .and_then(|c| c.connection_token())
+        .expect("a connection token")
+        .to_owned();
+    let mut socket =
+        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    let (idle, _) = socket.until(|i| is_event(i, "participant.idle")).await;
+    assert_eq!(idle["ParticipantRole"], "CUSTOMER");
+    stack
+        .participant
+        .send_event()
+        .connection_token(&token)
+        .content_type("application/vnd.amazonaws.connect.event.typing")
+        .send()
+        .await
+        .expect("the customer types");
+    socket.until(|i| is_event(i, "participant.returned")).await;
+    socket.until(|i| is_event(i, "participant.idle")).await;
+    let (_, before) = socket.until(|i| is_event(i, "chat.ended")).await;
+    assert!(
+        before
+            .iter()
+            .any(|i| is_event(i, "participant.autodisconnection")),
+        "{before:?}"
+    );
+}
+
+#[tokio::test]
+async fn customer_authentication_reports_each_step_to_the_chat() {
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent: false,
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    let (chat, token) = stack.chat_with_connection().await;
+    let participant_token = chat.body["data"]["startChatResult"]["ParticipantToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let contact_id = chat.body["data"]["startChatResult"]["ContactId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, mut socket) = stack.connect_participant(&participant_token).await;
+    let session = uuid::Uuid::new_v4().to_string();
+    let url = stack
+        .participant
+        .get_authentication_url()
+        .connection_token(&token)
+        .session_id(&session)
+        .redirect_uri("https://www.example.com/chat?step=back")
+        .send()
+        .await
+        .expect("GetAuthenticationUrl")
+        .authentication_url()
+        .unwrap_or_default()
+        .to_owned();
+    socket
+        .until(|i| is_event(i, "authentication.initiated"))
+        .await;
+    let back = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{url}&outcome=failed"))
+        .send()
+        .await
+        .expect("the sign-in page answers");
+    assert_eq!(back.status(), 302);
+    assert_eq!(
+        back.headers()["location"],
+        "https://www.example.com/chat?step=back&authentication=failed"
+    );
+    socket.until(|i| is_event(i, "authentication.failed")).await;
+
+    let second = uuid::Uuid::new_v4().to_string();
+    stack
+        .participant
+        .get_authentication_url()
+        .connection_token(&token)
+        .session_id(&second)
+        .redirect_uri("https://www.example.com/chat")
+        .send()
+        .await
+        .expect("GetAuthenticationUrl");
+    stack
+        .participant
+        .cancel_participant_authentication()
+        .connection_token(&token)
+        .session_id(&second)
+        .send()
+        .await
+        .expect("CancelParticipantAuthentication");
+    socket
+        .until(|i| is_event(i, "authentication.cancelled"))
+        .await;
+
+    let path = format!("/_local/contacts/{contact_id}/authentication");
+    let (status, _) = stack.admin(&path, json!({"Outcome": "timeout"})).await;
+    assert_eq!(status, 204);
+    socket
+        .until(|i| is_event(i, "authentication.timeout"))
+        .await;
+    let (bad, _) = stack.admin(&path, json!({"Outcome": "maybe"})).await;
+    assert_eq!(bad, 400);
+}

@@ -125,6 +125,15 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/_local/contacts/{id}/flow/survey", post(start_survey))
         .route(
+            "/_local/contacts/{id}/customer/{activity}",
+            post(customer_activity),
+        )
+        .route(
+            "/_local/contacts/{id}/authentication",
+            post(authentication_outcome),
+        )
+        .route("/_local/authenticate", get(authenticate))
+        .route(
             "/_local/contacts/{id}/bot/stream",
             post(agent::control_stream),
         )
@@ -298,6 +307,116 @@ async fn list_contacts(State(store): State<Arc<Store>>) -> Response {
     let mut contacts = store.with(|inner| inner.contacts.values().cloned().collect::<Vec<_>>());
     contacts.sort_by(|a, b| a.started_at.cmp(&b.started_at));
     Json(contacts).into_response()
+}
+
+/// `POST /_local/contacts/{id}/customer/{idle|returned|autodisconnection}`: the customer's
+/// activity event, as the chat timeouts would send it (autodisconnection also ends the chat).
+async fn customer_activity(
+    State(store): State<Arc<Store>>,
+    Path((id, activity)): Path<(String, String)>,
+) -> Response {
+    let kind = match activity.as_str() {
+        "idle" | "returned" | "autodisconnection" => format!("participant.{activity}"),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"message": "activity must be idle, returned or autodisconnection"})),
+            )
+                .into_response()
+        }
+    };
+    let sent = store.with(|inner| {
+        let sent = crate::idle::event(inner, &id, &kind);
+        if sent {
+            if let Some(contact) = inner.contacts.get_mut(&id) {
+                contact.customer_idle = activity == "idle";
+            }
+            if activity == "autodisconnection" {
+                let customer = inner
+                    .contacts
+                    .get(&id)
+                    .and_then(|c| c.participants.first())
+                    .map(|p| p.participant_id.clone());
+                crate::chat::end_contact(inner, &id, customer.as_deref());
+            }
+        }
+        sent
+    });
+    if sent {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_open()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Outcome {
+    outcome: String,
+}
+
+/// `POST /_local/contacts/{id}/authentication` `{"Outcome": "succeeded"}`: an authentication
+/// event (initiated, succeeded, failed, timeout, expired, cancelled) for the chat.
+async fn authentication_outcome(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+    Json(body): Json<Outcome>,
+) -> Response {
+    if !crate::authentication::OUTCOMES.contains(&body.outcome.as_str()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": format!("Outcome must be one of {}", crate::authentication::OUTCOMES.join(", "))})),
+        )
+            .into_response();
+    }
+    if store.with(|inner| crate::authentication::event(inner, &id, &body.outcome)) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_open()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthenticateQuery {
+    session_id: String,
+    outcome: Option<String>,
+}
+
+/// `GET /_local/authenticate?sessionId=…[&outcome=succeeded|failed]`: where GetAuthenticationUrl
+/// sends the customer. It stands in for the identity provider's sign-in page: it reports the
+/// outcome to the chat and redirects to the RedirectUri given to GetAuthenticationUrl.
+async fn authenticate(
+    State(store): State<Arc<Store>>,
+    axum::extract::Query(query): axum::extract::Query<AuthenticateQuery>,
+) -> Response {
+    let outcome = query.outcome.unwrap_or_else(|| "succeeded".into());
+    if outcome != "succeeded" && outcome != "failed" {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "outcome must be succeeded or failed"})),
+        )
+            .into_response();
+    }
+    match store.with(|inner| crate::authentication::complete(inner, &query.session_id, &outcome)) {
+        Some(redirect) => match HeaderValue::from_str(&redirect) {
+            Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+            Err(_) => StatusCode::NO_CONTENT.into_response(),
+        },
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "no such authentication session"})),
+        )
+            .into_response(),
+    }
+}
+
+fn not_open() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"message": "no such open contact"})),
+    )
+        .into_response()
 }
 
 /// `POST /_local/contacts/{id}/flow/survey`: the disconnect flow's survey starts, as when a

@@ -57,6 +57,7 @@ pub async fn start_chat_contact(
         Ok((value, created)) => {
             if let Some(contact_id) = created {
                 agent::on_new_contact(&store, &contact_id);
+                crate::idle::watch(&store, &contact_id);
             }
             Json(value).into_response()
         }
@@ -267,6 +268,8 @@ fn start_chat_contact_inner(
             }),
             connection_types: connection_types.clone(),
             survey: None,
+            customer_last_active: std::time::Instant::now(),
+            customer_idle: false,
             participants: vec![customer.clone()],
             attachment_ids: Vec::new(),
             transcript: Vec::new(),

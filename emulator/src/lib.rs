@@ -12,12 +12,14 @@
 pub mod agent;
 pub mod app;
 pub mod attached_files;
+pub mod authentication;
 pub mod cases;
 pub mod chat;
 pub mod connect_api;
 pub mod connection;
 pub mod errors;
 pub mod faults;
+pub mod idle;
 pub mod interactive;
 pub mod model;
 pub mod participant_api;
@@ -85,6 +87,10 @@ pub struct Options {
     pub region: String,
     /// The Connect Cases domain id.
     pub cases_domain_id: String,
+    /// A customer silent this long gets `participant.idle` (off when `None`).
+    pub customer_idle_after: Option<Duration>,
+    /// An idle customer silent this much longer is disconnected (off when `None`).
+    pub customer_autodisconnect_after: Option<Duration>,
     /// How long a client may take to send a request's headers, and how long a keep-alive
     /// connection may sit idle before its next request; then the connection is closed.
     pub header_read_timeout: Duration,
@@ -112,6 +118,8 @@ impl Default for Options {
             reject_messages_matching: None,
             region: DEFAULT_REGION.into(),
             cases_domain_id: DEFAULT_CASES_DOMAIN_ID.into(),
+            customer_idle_after: None,
+            customer_autodisconnect_after: None,
             header_read_timeout: Duration::from_secs(30),
             body_progress_timeout: Duration::from_secs(20),
         }
@@ -265,6 +273,8 @@ pub async fn start(options: Options) -> std::io::Result<Server> {
         region: options.region,
         cases_domain_id: options.cases_domain_id,
         body_progress_timeout: options.body_progress_timeout,
+        customer_idle_after: options.customer_idle_after,
+        customer_autodisconnect_after: options.customer_autodisconnect_after,
     }));
     let app = app::router(store.clone());
     let (tx, rx) = oneshot::channel::<()>();

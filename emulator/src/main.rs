@@ -61,6 +61,12 @@ struct Cli {
     /// Turns message processing on: messages containing this text end REJECTED.
     #[arg(long)]
     reject_messages_matching: Option<String>,
+    /// A customer silent this long gets participant.idle (off by default).
+    #[arg(long)]
+    customer_idle_ms: Option<u64>,
+    /// An idle customer silent this much longer is disconnected (needs --customer-idle-ms).
+    #[arg(long, requires = "customer_idle_ms")]
+    customer_autodisconnect_ms: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -88,6 +94,10 @@ impl Cli {
             reject_attachments_matching: Some(self.reject_attachments_matching),
             scan_delay: Duration::from_millis(self.scan_delay_ms),
             reject_messages_matching: self.reject_messages_matching,
+            customer_idle_after: self.customer_idle_ms.map(Duration::from_millis),
+            customer_autodisconnect_after: self
+                .customer_autodisconnect_ms
+                .map(Duration::from_millis),
             ..Options::default()
         }
     }

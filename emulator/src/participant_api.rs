@@ -23,9 +23,9 @@ use crate::state::{
     iso_millis, iso_secs, new_id, Attachment, AttachmentState, Inner, Role, Store, TokenOwner,
 };
 use crate::storage;
-use crate::survey;
 use crate::validate::{self, Input};
 use crate::{agent, connection};
+use crate::{authentication, idle, survey};
 
 const VALIDATION: &str = "ValidationException";
 
@@ -508,6 +508,9 @@ pub async fn send_message(
                     contact.message_tokens.insert(key, output.clone());
                 }
                 publish(contact, item, true);
+                if sender.role == Role::Customer {
+                    idle::customer_active(inner, &owner.contact_id);
+                }
                 let surveyed = sender.role == Role::Customer
                     && survey::answer(inner, &owner.contact_id, &content);
                 Ok((
@@ -579,6 +582,7 @@ pub async fn send_event(
                     .cloned()
                     .ok_or_else(AwsError::access_denied)?;
                 let mut item = event_item(contact, Some(&sender), event);
+                let customer_typed = event == "typing" && sender.role == Role::Customer;
                 match event {
                     "typing" => publish(contact, item, false),
                     "message.read" | "message.delivered" => {
@@ -615,6 +619,9 @@ pub async fn send_event(
                 let output = json!({"Id": new_id(), "AbsoluteTime": iso_millis(Utc::now())});
                 if let Some(key) = token_key {
                     contact.event_tokens.insert(key, output.clone());
+                }
+                if customer_typed {
+                    idle::customer_active(inner, &owner.contact_id);
                 }
                 Ok(output)
             })
@@ -874,7 +881,8 @@ pub async fn get_authentication_url(
                         owner: owner.clone(),
                         redirect_uri: redirect,
                     },
-                )
+                );
+                authentication::event(inner, &owner.contact_id, "initiated");
             });
             let session: String = percent_encoding::utf8_percent_encode(
                 &session_id,
@@ -900,8 +908,13 @@ pub async fn cancel_participant_authentication(
         "CancelParticipantAuthentication",
         Token::Connection,
         Request::new(&headers, &body),
-        |_, _, input| {
-            input.str("SessionId", 36, 36)?;
+        |store, owner, input| {
+            let session_id = input.str("SessionId", 36, 36)?;
+            store.with(|inner| {
+                if inner.authentication_sessions.remove(&session_id).is_some() {
+                    authentication::event(inner, &owner.contact_id, "cancelled");
+                }
+            });
             Ok(json!({}))
         },
     )

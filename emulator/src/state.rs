@@ -47,6 +47,10 @@ pub struct Settings {
     pub cases_domain_id: String,
     /// How long an upload may go without a byte arriving.
     pub body_progress_timeout: Duration,
+    /// Customer inactivity before `participant.idle` (off when `None`).
+    pub customer_idle_after: Option<Duration>,
+    /// Further inactivity before `participant.autodisconnection` (off when `None`).
+    pub customer_autodisconnect_after: Option<Duration>,
 }
 
 /// How the simulated agent behaves.
@@ -112,6 +116,11 @@ pub struct Contact {
     pub connection_types: Vec<String>,
     /// The post-chat survey, once the disconnect flow has asked it.
     pub survey: Option<crate::survey::Survey>,
+    /// When the customer last sent a message or typed.
+    #[serde(skip)]
+    pub customer_last_active: Instant,
+    /// Whether `participant.idle` was sent and the customer has not returned since.
+    pub customer_idle: bool,
     pub participants: Vec<Participant>,
     pub attachment_ids: Vec<String>,
     /// Items as GetTranscript returns them (typing and receipts are not kept).

@@ -1,0 +1,79 @@
+//! Customer inactivity, as Amazon Connect's chat timeouts report it: `participant.idle` after a
+//! configured time without a message or typing from the customer, `participant.returned` when
+//! they come back, and `participant.autodisconnection` (then the chat ends) when they stay away
+//! a further configured time. Off unless `--customer-idle-ms` is given.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::chat::{end_contact, event_item, publish};
+use crate::state::{Inner, Store};
+
+/// Starts watching a new contact's customer, if idle timeouts are configured.
+pub fn watch(store: &Arc<Store>, contact_id: &str) {
+    let Some(idle_after) = store.settings.customer_idle_after else {
+        return;
+    };
+    let (store, contact_id) = (store.clone(), contact_id.to_owned());
+    let tick = (idle_after / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(tick).await;
+            let open = store.with(|inner| check(&store, inner, &contact_id, idle_after));
+            if !open {
+                return;
+            }
+        }
+    });
+}
+
+/// One look at the customer's inactivity; false once the contact is gone or ended.
+fn check(store: &Store, inner: &mut Inner, contact_id: &str, idle_after: Duration) -> bool {
+    let Some(contact) = inner.contacts.get(contact_id).filter(|c| !c.ended) else {
+        return false;
+    };
+    let quiet = contact.customer_last_active.elapsed();
+    let disconnect_after = store.settings.customer_autodisconnect_after;
+    if contact.customer_idle {
+        if disconnect_after.is_some_and(|after| quiet >= idle_after + after) {
+            event(inner, contact_id, "participant.autodisconnection");
+            let customer = inner
+                .contacts
+                .get(contact_id)
+                .and_then(|c| c.participants.first())
+                .map(|p| p.participant_id.clone());
+            end_contact(inner, contact_id, customer.as_deref());
+            return false;
+        }
+    } else if quiet >= idle_after {
+        if let Some(contact) = inner.contacts.get_mut(contact_id) {
+            contact.customer_idle = true;
+        }
+        event(inner, contact_id, "participant.idle");
+    }
+    true
+}
+
+/// The customer did something (a message, typing): a `participant.returned` if they were idle.
+pub fn customer_active(inner: &mut Inner, contact_id: &str) {
+    let Some(contact) = inner.contacts.get_mut(contact_id) else {
+        return;
+    };
+    contact.customer_last_active = Instant::now();
+    if contact.customer_idle {
+        contact.customer_idle = false;
+        event(inner, contact_id, "participant.returned");
+    }
+}
+
+/// Publishes one of the customer's activity events (kept in the transcript) with the customer
+/// as its participant; returns false when the contact is gone or ended.
+pub fn event(inner: &mut Inner, contact_id: &str, kind: &str) -> bool {
+    let Some(contact) = inner.contacts.get_mut(contact_id).filter(|c| !c.ended) else {
+        return false;
+    };
+    let customer = contact.participants.first().cloned();
+    let item = event_item(contact, customer.as_ref(), kind);
+    publish(contact, item, true);
+    true
+}
