@@ -293,7 +293,7 @@ pub async fn get_attached_file(
                     "GET",
                     &file.file_id,
                     ttl.map(Duration::from_secs),
-                    Some(crate::participant_api::disposition(
+                    Some(storage::disposition(
                         query.get("urlContentDisposition").cloned(),
                     )),
                 );

@@ -322,7 +322,8 @@ pub async fn get_attachment(
         |store, owner, input| {
             let attachment_id = input.str("AttachmentId", 1, 256)?;
             let ttl = input.opt_int("UrlExpiryInSeconds", 5, 300)?;
-            let disposition = disposition(input.opt_str("UrlContentDisposition", 1, 20)?);
+            let disposition =
+                storage::disposition(input.opt_str("UrlContentDisposition", 1, 20)?);
             store.with(|inner| {
                 let attachment = inner
                     .attachments
@@ -352,15 +353,6 @@ pub async fn get_attachment(
             })
         },
     )
-}
-
-/// The download URL's disposition for a `UrlContentDisposition` (the models' default is
-/// ATTACHMENT).
-pub fn disposition(requested: Option<String>) -> &'static str {
-    match requested.as_deref() {
-        Some("INLINE") => "inline",
-        _ => "attachment",
-    }
 }
 
 /// Scans a completed attachment as Connect does: REJECTED when its name matches the configured

@@ -165,6 +165,15 @@ fn disposition_value(kind: &str, name: &str) -> String {
     format!("{kind}; filename*=UTF-8''{encoded}")
 }
 
+/// The download URL's disposition for a `UrlContentDisposition` (the models' default is
+/// ATTACHMENT).
+pub fn disposition(requested: Option<String>) -> &'static str {
+    match requested.as_deref() {
+        Some("INLINE") => "inline",
+        _ => "attachment",
+    }
+}
+
 /// A presigned URL for `method` ("PUT" upload or "GET" download) and its expiry. A download
 /// URL may fix how the browser shows the file (`inline` or `attachment`), signed in the URL
 /// as S3's `response-content-disposition` is.
