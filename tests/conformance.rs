@@ -11,10 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::time::SystemTime;
 
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
 use connect_local::{Options, Server};
 use serde_json::{json, Map, Value};
 
@@ -533,47 +530,13 @@ async fn send_in_region(
     if method != "GET" {
         request = request.header("content-type", "application/json");
     }
-    let mut request = request.body(body_bytes.clone()).expect("request builds");
-    if let Some(service) = model.signing_name {
-        let identity = aws_credential_types::Credentials::new(
-            connect_local::DEFAULT_ACCESS_KEY_ID,
-            connect_local::DEFAULT_SECRET_ACCESS_KEY,
-            None,
-            None,
-            "conformance",
-        )
-        .into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(region)
-            .name(service)
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .expect("signing parameters")
-            .into();
-        let signed_headers: Vec<(String, String)> = request
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    v.to_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
-        let signable = SignableRequest::new(
-            method,
-            url.clone(),
-            signed_headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            SignableBody::Bytes(&body_bytes),
-        )
-        .expect("signable request");
-        let (instructions, _) = sign(signable, &params).expect("signs").into_parts();
-        instructions.apply_to_request_http1x(&mut request);
-    }
-    let request =
-        reqwest::Request::try_from(request.map(reqwest::Body::from)).expect("reqwest request");
+    let request = request.body(body_bytes).expect("request builds");
+    let request = match model.signing_name {
+        Some(service) => bench::client::sign_request(request, service, region).expect("signs"),
+        None => {
+            reqwest::Request::try_from(request.map(reqwest::Body::from)).expect("reqwest request")
+        }
+    };
     let response = http.execute(request).await.expect("connect-local answers");
     let header = |name: &str| {
         response

@@ -1,5 +1,5 @@
-//! A minimal client for connect-local: StartChatContact signed with aws-sigv4 (connect-local
-//! verifies signatures as AWS does), JSON requests, and process limits for many sockets.
+//! A minimal client for connect-local: requests signed with aws-sigv4 (connect-local verifies
+//! signatures as AWS does), JSON requests, and process limits for many sockets.
 
 use std::time::SystemTime;
 
@@ -11,6 +11,22 @@ use serde_json::{json, Value};
 
 /// A StartChatContact request to `base`, signed with connect-local's default credentials.
 pub fn signed_start_chat(base: &str, body: String) -> Result<reqwest::Request, String> {
+    let request = http::Request::builder()
+        .method("PUT")
+        .uri(format!("{base}/contact/chat"))
+        .header("content-type", "application/json")
+        .body(body.into_bytes())
+        .map_err(|e| e.to_string())?;
+    sign_request(request, "connect", connect_local::DEFAULT_REGION)
+}
+
+/// Signs any request with connect-local's default credentials for `service` (the signing name)
+/// in `region`, as the AWS SDKs sign it.
+pub fn sign_request(
+    mut request: http::Request<Vec<u8>>,
+    service: &str,
+    region: &str,
+) -> Result<reqwest::Request, String> {
     let identity: Identity = Credentials::new(
         connect_local::DEFAULT_ACCESS_KEY_ID,
         connect_local::DEFAULT_SECRET_ACCESS_KEY,
@@ -19,16 +35,10 @@ pub fn signed_start_chat(base: &str, body: String) -> Result<reqwest::Request, S
         "bench",
     )
     .into();
-    let mut request = http::Request::builder()
-        .method("PUT")
-        .uri(format!("{base}/contact/chat"))
-        .header("content-type", "application/json")
-        .body(body)
-        .map_err(|e| e.to_string())?;
     let params = v4::SigningParams::builder()
         .identity(&identity)
-        .region("us-east-1")
-        .name("connect")
+        .region(region)
+        .name(service)
         .time(SystemTime::now())
         .settings(SigningSettings::default())
         .build()
@@ -45,17 +55,17 @@ pub fn signed_start_chat(base: &str, body: String) -> Result<reqwest::Request, S
         })
         .collect();
     let signable = SignableRequest::new(
-        "PUT",
+        request.method().as_str(),
         request.uri().to_string(),
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(request.body().as_bytes()),
+        SignableBody::Bytes(request.body()),
     )
     .map_err(|e| e.to_string())?;
     let (instructions, _) = sign(signable, &params)
         .map_err(|e| e.to_string())?
         .into_parts();
     instructions.apply_to_request_http1x(&mut request);
-    reqwest::Request::try_from(request).map_err(|e| e.to_string())
+    reqwest::Request::try_from(request.map(reqwest::Body::from)).map_err(|e| e.to_string())
 }
 
 /// Starts a chat on connect-local's default instance; returns StartChatContact's output.
