@@ -15,6 +15,51 @@ use serde_json::{json, Value};
 const INTERACTIVE: &str = "application/vnd.amazonaws.connect.message.interactive";
 const INTERACTIVE_RESPONSE: &str = "application/vnd.amazonaws.connect.message.interactive.response";
 
+/// connect-local with these options and the standard test configuration.
+async fn stack_with(options: connect_local::Options) -> Stack {
+    Stack::start_with(options, &[]).await
+}
+
+/// The simulated agent, joining and answering within milliseconds.
+fn quick_agent() -> connect_local::Options {
+    connect_local::Options {
+        agent_join_delay: std::time::Duration::from_millis(10),
+        agent_reply_delay: std::time::Duration::from_millis(10),
+        ..Default::default()
+    }
+}
+
+/// No simulated agent: tests act through the admin API.
+fn agent_off() -> connect_local::Options {
+    connect_local::Options {
+        agent: false,
+        ..Default::default()
+    }
+}
+
+/// The ParticipantToken and ContactId of a start-chat answer.
+fn ids(chat: &Answer) -> (String, String) {
+    let result = &chat.body["data"]["startChatResult"];
+    let field = |name: &str| result[name].as_str().unwrap_or_default().to_owned();
+    (field("ParticipantToken"), field("ContactId"))
+}
+
+/// The connection token and the subscribed websocket StartChatContact returned.
+async fn connected(
+    started: &aws_sdk_connect::operation::start_chat_contact::StartChatContactOutput,
+) -> (String, ChatSocket) {
+    let token = started
+        .connection_credentials()
+        .and_then(|c| c.connection_token())
+        .expect("a connection token")
+        .to_owned();
+    let url = started
+        .websocket()
+        .and_then(|w| w.url())
+        .expect("a websocket URL");
+    (token, ChatSocket::open(url).await)
+}
+
 fn guide() -> SegmentAttributeValue {
     SegmentAttributeValue::builder()
         .value_string("connect:Guide")
@@ -352,14 +397,7 @@ async fn headers_to_include_stay_within_the_model_for_long_non_ascii_names() {
 
 #[tokio::test]
 async fn transcript_pages_stay_right_while_the_chat_grows() {
-    let stack = Stack::start_with(
-        connect_local::Options {
-            agent: false,
-            ..Default::default()
-        },
-        &[],
-    )
-    .await;
+    let stack = stack_with(agent_off()).await;
     let (_, token) = stack.chat_with_connection().await;
     let send = |text: String| {
         stack
@@ -500,15 +538,7 @@ fn check_stream(chunks: &[Value], completed: &Value, expected: &str) {
 
 #[tokio::test]
 async fn incremental_chats_get_their_answers_streamed_in_chunks() {
-    let stack = Stack::start_with(
-        connect_local::Options {
-            agent_join_delay: std::time::Duration::from_millis(10),
-            agent_reply_delay: std::time::Duration::from_millis(10),
-            ..Default::default()
-        },
-        &[],
-    )
-    .await;
+    let stack = stack_with(quick_agent()).await;
     let started = start_chat_call(&stack.connect, "Ana")
         .participant_configuration(
             ParticipantConfiguration::builder()
@@ -520,13 +550,7 @@ async fn incremental_chats_get_their_answers_streamed_in_chunks() {
         .send()
         .await
         .expect("StartChatContact");
-    let token = started
-        .connection_credentials()
-        .and_then(|c| c.connection_token())
-        .expect("a connection token")
-        .to_owned();
-    let mut socket =
-        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    let (token, mut socket) = connected(&started).await;
     socket
         .until(|i| is_event(i, "participant.joined") && i["ParticipantRole"] == "AGENT")
         .await;
@@ -564,23 +588,9 @@ async fn incremental_chats_get_their_answers_streamed_in_chunks() {
 
 #[tokio::test]
 async fn tests_can_stream_a_bot_answer_through_the_control_api() {
-    let stack = Stack::start_with(
-        connect_local::Options {
-            agent: false,
-            ..Default::default()
-        },
-        &[],
-    )
-    .await;
+    let stack = stack_with(agent_off()).await;
     let (chat, _) = stack.chat_with_connection().await;
-    let participant_token = chat.body["data"]["startChatResult"]["ParticipantToken"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let contact_id = chat.body["data"]["startChatResult"]["ContactId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (participant_token, contact_id) = ids(&chat);
     let (_, mut socket) = stack.connect_participant(&participant_token).await;
     let text = "Streaming works: one, two, three, four, five.";
     let (status, answer) = stack
@@ -605,15 +615,7 @@ async fn tests_can_stream_a_bot_answer_through_the_control_api() {
 
 #[tokio::test]
 async fn the_agent_sends_each_interactive_template_and_answers_the_choice() {
-    let stack = Stack::start_with(
-        connect_local::Options {
-            agent_join_delay: std::time::Duration::from_millis(10),
-            agent_reply_delay: std::time::Duration::from_millis(10),
-            ..Default::default()
-        },
-        &[],
-    )
-    .await;
+    let stack = stack_with(quick_agent()).await;
     let started = start_chat_call(&stack.connect, "Ana")
         .supported_messaging_content_types("text/plain")
         .supported_messaging_content_types(INTERACTIVE)
@@ -623,13 +625,7 @@ async fn the_agent_sends_each_interactive_template_and_answers_the_choice() {
         .send()
         .await
         .expect("StartChatContact");
-    let token = started
-        .connection_credentials()
-        .and_then(|c| c.connection_token())
-        .expect("a connection token")
-        .to_owned();
-    let mut socket =
-        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    let (token, mut socket) = connected(&started).await;
     socket
         .until(|i| is_event(i, "participant.joined") && i["ParticipantRole"] == "AGENT")
         .await;
@@ -684,14 +680,7 @@ async fn the_agent_sends_each_interactive_template_and_answers_the_choice() {
 
 #[tokio::test]
 async fn a_chat_without_interactive_support_gets_words_instead() {
-    let stack = Stack::start_with(
-        connect_local::Options {
-            agent: false,
-            ..Default::default()
-        },
-        &[],
-    )
-    .await;
+    let stack = stack_with(agent_off()).await;
     let (chat, _) = stack.chat_with_connection().await;
     let contact_id = chat.body["data"]["startChatResult"]["ContactId"]
         .as_str()
@@ -717,15 +706,7 @@ async fn a_chat_without_interactive_support_gets_words_instead() {
 
 #[tokio::test]
 async fn a_customer_leaving_a_survey_contact_gets_the_survey_and_its_answer_is_recorded() {
-    let stack = Stack::start_with(
-        connect_local::Options {
-            agent_join_delay: std::time::Duration::from_millis(10),
-            agent_reply_delay: std::time::Duration::from_millis(10),
-            ..Default::default()
-        },
-        &[],
-    )
-    .await;
+    let stack = stack_with(quick_agent()).await;
     let started = start_chat_call(&stack.connect, "Ana")
         .disconnect_on_customer_exit(DisconnectOnCustomerExitParticipantType::Agent)
         .connection_types(ConnectionType::Websocket)
@@ -734,13 +715,7 @@ async fn a_customer_leaving_a_survey_contact_gets_the_survey_and_its_answer_is_r
         .await
         .expect("StartChatContact");
     let contact_id = started.contact_id().unwrap_or_default().to_owned();
-    let token = started
-        .connection_credentials()
-        .and_then(|c| c.connection_token())
-        .expect("a connection token")
-        .to_owned();
-    let mut socket =
-        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    let (token, mut socket) = connected(&started).await;
     socket
         .until(|i| is_event(i, "participant.joined") && i["ParticipantRole"] == "AGENT")
         .await;
@@ -825,13 +800,7 @@ async fn an_idle_customer_gets_idle_returned_and_autodisconnection_events() {
         .send()
         .await
         .expect("StartChatContact");
-    let token = started
-        .connection_credentials()
-        .and_then(|c| c.connection_token())
-        .expect("a connection token")
-        .to_owned();
-    let mut socket =
-        ChatSocket::open(started.websocket().and_then(|w| w.url()).expect("url")).await;
+    let (token, mut socket) = connected(&started).await;
     let (idle, _) = socket.until(|i| is_event(i, "participant.idle")).await;
     assert_eq!(idle["ParticipantRole"], "CUSTOMER");
     stack
@@ -855,23 +824,9 @@ async fn an_idle_customer_gets_idle_returned_and_autodisconnection_events() {
 
 #[tokio::test]
 async fn customer_authentication_reports_each_step_to_the_chat() {
-    let stack = Stack::start_with(
-        connect_local::Options {
-            agent: false,
-            ..Default::default()
-        },
-        &[],
-    )
-    .await;
+    let stack = stack_with(agent_off()).await;
     let (chat, token) = stack.chat_with_connection().await;
-    let participant_token = chat.body["data"]["startChatResult"]["ParticipantToken"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let contact_id = chat.body["data"]["startChatResult"]["ContactId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let (participant_token, contact_id) = ids(&chat);
     let (_, mut socket) = stack.connect_participant(&participant_token).await;
     let session = uuid::Uuid::new_v4().to_string();
     let url = stack
