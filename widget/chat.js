@@ -122,10 +122,19 @@
       if (!existing) { rendered.set(item.Id, li); insertInOrder(li, item); }
       return;
     }
+    // A streamed answer arrives as the same message again and again, each time with more text
+    // (chatjs stitches the chunks): one bubble, updated in place.
+    const streaming = item.MessageMetadata && typeof item.MessageMetadata.MessageCompleted === "boolean";
+    if (existing && item.Type === "MESSAGE" && streaming) {
+      existing.querySelector(".message__body").textContent = item.Content;
+      existing.dataset.streaming = item.MessageMetadata.MessageCompleted ? "done" : "streaming";
+      return;
+    }
     if (existing) return;
     if (item.Type === "MESSAGE") {
       const li = bubble(item);
       li.querySelector(".message__body").textContent = item.Content;
+      if (streaming) li.dataset.streaming = item.MessageMetadata.MessageCompleted ? "done" : "streaming";
       rendered.set(item.Id, li);
       insertInOrder(li, item);
       if (item.ParticipantRole !== "CUSTOMER") {

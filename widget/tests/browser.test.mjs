@@ -151,6 +151,21 @@ describe("reference chat page in a real browser", () => {
     await context.close();
   });
 
+  test("shows a streamed answer in one bubble that ends with the whole message", async () => {
+    const { page, context, problems } = await newPage();
+    const contactId = await startChat(page, "Sam");
+    const text = "Here is a streamed answer, written a few words at a time.";
+    const { status, body } = await admin(`/_local/contacts/${contactId}/bot/stream`, { Content: text, Chunks: 5 });
+    assert.equal(status, 201);
+    const bubble = page.locator(`li.message[data-id="${body.Id}"]`);
+    await bubble.locator(".message__body", { hasText: text }).waitFor();
+    await page.locator(`li.message[data-id="${body.Id}"][data-streaming="done"]`).waitFor();
+    assert.equal(await bubble.count(), 1, "one bubble for the whole streamed message");
+    await shot(page, "02b-streamed-answer");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("uploads a PNG and a PDF through our functions, and refuses an .exe and an over-size file", async () => {
     const { page, context } = await newPage();
     const contactId = await startChat(page, "Bea");
