@@ -109,6 +109,9 @@
       case "chat.ended": return "The chat has ended";
       case "chat.rehydrated": return "Earlier conversation";
       case "transfer.succeeded": return "You were transferred";
+      case "participant.idle": return item.ParticipantRole === "CUSTOMER" ? "Are you still there? The chat will close if you stay away." : null;
+      case "participant.returned": return item.ParticipantRole === "CUSTOMER" ? "Welcome back" : null;
+      case "participant.autodisconnection": return "The chat was closed because you were away";
       default: return null;
     }
   }
@@ -195,6 +198,10 @@
     session.onTyping(({ data }) => { if (data.ParticipantRole !== "CUSTOMER") showTyping(data.DisplayName); });
     session.onReadReceipt(({ data }) => markReceipt(data, "Read"));
     session.onDeliveredReceipt(({ data }) => markReceipt(data, "Delivered"));
+    // chatjs hands these events to their own callbacks, not to onMessage.
+    session.onParticipantIdle(({ data }) => render(data));
+    session.onParticipantReturned(({ data }) => render(data));
+    session.onAutoDisconnection(({ data }) => render(data));
     session.onEnded(() => chatEnded());
     session.onConnectionBroken(() => setStatus("Connection lost, reconnecting…"));
     session.onConnectionEstablished(() => setStatus("Connected"));

@@ -166,6 +166,23 @@ describe("reference chat page in a real browser", () => {
     await context.close();
   });
 
+  test("warns an idle customer, welcomes them back, and says why the chat closed", async () => {
+    const { page, context, problems } = await newPage();
+    const contactId = await startChat(page, "Ida");
+    const activity = (kind) => admin(`/_local/contacts/${contactId}/customer/${kind}`, {});
+    assert.equal((await activity("idle")).status, 204);
+    await page.locator(".event", { hasText: "Are you still there?" }).waitFor();
+    await shot(page, "02c-idle-warning");
+    assert.equal((await activity("returned")).status, 204);
+    await page.locator(".event", { hasText: "Welcome back" }).waitFor();
+    assert.equal((await activity("autodisconnection")).status, 204);
+    await page.locator(".event", { hasText: "closed because you were away" }).waitFor();
+    await page.locator(".event", { hasText: "The chat has ended" }).waitFor();
+    await shot(page, "02d-auto-disconnected");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("uploads a PNG and a PDF through our functions, and refuses an .exe and an over-size file", async () => {
     const { page, context } = await newPage();
     const contactId = await startChat(page, "Bea");
