@@ -581,7 +581,7 @@ async fn persistent_chat_shows_the_past_session_in_the_transcript() {
     let stack = Stack::start_with(no_agent(), &[]).await;
     let (first_id, first_token) = start(&stack, "Ana", &[]).await;
     let (token, _socket) = stack.connect_participant(&first_token).await;
-    say(&stack, &token, "from the first session").await;
+    say(&stack, &token, "from the first chat").await;
     stack
         .participant
         .disconnect_participant()
@@ -627,7 +627,7 @@ async fn persistent_chat_shows_the_past_session_in_the_transcript() {
     let past = page
         .transcript()
         .iter()
-        .find(|i| i.content() == Some("from the first session"))
+        .find(|i| i.content() == Some("from the first chat"))
         .expect("past message shown");
     assert_eq!(past.related_contact_id(), Some(first_id.as_str()));
     assert_eq!(past.contact_id(), None);
