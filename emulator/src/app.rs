@@ -315,8 +315,10 @@ async fn customer_activity(
     State(store): State<Arc<Store>>,
     Path((id, activity)): Path<(String, String)>,
 ) -> Response {
-    let kind = match activity.as_str() {
-        "idle" | "returned" | "autodisconnection" => format!("participant.{activity}"),
+    let change: fn(&mut crate::state::Inner, &str) -> bool = match activity.as_str() {
+        "idle" => crate::idle::went_idle,
+        "returned" => crate::idle::returned,
+        "autodisconnection" => crate::idle::autodisconnect,
         _ => {
             return (
                 StatusCode::BAD_REQUEST,
@@ -325,23 +327,7 @@ async fn customer_activity(
                 .into_response()
         }
     };
-    let sent = store.with(|inner| {
-        let sent = crate::idle::event(inner, &id, &kind);
-        if sent {
-            if let Some(contact) = inner.contacts.get_mut(&id) {
-                contact.customer_idle = activity == "idle";
-            }
-            if activity == "autodisconnection" {
-                let customer = inner
-                    .contacts
-                    .get(&id)
-                    .and_then(|c| c.participants.first())
-                    .map(|p| p.participant_id.clone());
-                crate::chat::end_contact(inner, &id, customer.as_deref());
-            }
-        }
-        sent
-    });
+    let sent = store.with(|inner| change(inner, &id));
     if sent {
         StatusCode::NO_CONTENT.into_response()
     } else {

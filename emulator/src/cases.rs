@@ -40,11 +40,7 @@ pub async fn create_related_item(
         headers: &headers,
         body: &body,
     };
-    let case = Case {
-        domain_id: &domain_id,
-        case_id: &case_id,
-    };
-    respond(admit(&store, &call, &case).and_then(|input| create(&store, &case, &input)))
+    serve(&store, &call, &domain_id, &case_id, create)
 }
 
 fn create(store: &Store, case: &Case<'_>, input: &Input) -> Result<Value, AwsError> {
@@ -133,11 +129,7 @@ pub async fn search_related_items(
         headers: &headers,
         body: &body,
     };
-    let case = Case {
-        domain_id: &domain_id,
-        case_id: &case_id,
-    };
-    respond(admit(&store, &call, &case).and_then(|input| search(&store, &case, &input)))
+    serve(&store, &call, &domain_id, &case_id, search)
 }
 
 fn search(store: &Store, case: &Case<'_>, input: &Input) -> Result<Value, AwsError> {
@@ -223,6 +215,18 @@ const CASES: Api = Api {
     model: &model::CASES,
     invalid_input: VALIDATION,
 };
+
+/// Runs one Cases operation on a case: the shared steps ([`admit`]), then `op`, answered.
+fn serve(
+    store: &Store,
+    call: &SignedCall<'_>,
+    domain_id: &str,
+    case_id: &str,
+    op: fn(&Store, &Case<'_>, &Input) -> Result<Value, AwsError>,
+) -> Response {
+    let case = Case { domain_id, case_id };
+    respond(admit(store, call, &case).and_then(|input| op(store, &case, &input)))
+}
 
 /// The steps of every signed call, then the domain check; returns the body.
 fn admit(store: &Store, call: &SignedCall<'_>, case: &Case<'_>) -> Result<Input, AwsError> {

@@ -36,22 +36,48 @@ fn check(store: &Store, inner: &mut Inner, contact_id: &str, idle_after: Duratio
     let disconnect_after = store.settings.customer_autodisconnect_after;
     if contact.customer_idle {
         if disconnect_after.is_some_and(|after| quiet >= idle_after + after) {
-            event(inner, contact_id, "participant.autodisconnection");
-            let customer = inner
-                .contacts
-                .get(contact_id)
-                .and_then(|c| c.participants.first())
-                .map(|p| p.participant_id.clone());
-            end_contact(inner, contact_id, customer.as_deref());
+            autodisconnect(inner, contact_id);
             return false;
         }
     } else if quiet >= idle_after {
-        if let Some(contact) = inner.contacts.get_mut(contact_id) {
-            contact.customer_idle = true;
-        }
-        event(inner, contact_id, "participant.idle");
+        went_idle(inner, contact_id);
     }
     true
+}
+
+/// The customer is idle: `participant.idle`, once until they return.
+pub fn went_idle(inner: &mut Inner, contact_id: &str) -> bool {
+    set_idle(inner, contact_id, true) && event(inner, contact_id, "participant.idle")
+}
+
+/// The customer came back: `participant.returned`.
+pub fn returned(inner: &mut Inner, contact_id: &str) -> bool {
+    set_idle(inner, contact_id, false) && event(inner, contact_id, "participant.returned")
+}
+
+/// The customer stayed away too long: `participant.autodisconnection`, then the customer leaves
+/// and the chat ends.
+pub fn autodisconnect(inner: &mut Inner, contact_id: &str) -> bool {
+    if !event(inner, contact_id, "participant.autodisconnection") {
+        return false;
+    }
+    let customer = inner
+        .contacts
+        .get(contact_id)
+        .and_then(|c| c.participants.first())
+        .map(|p| p.participant_id.clone());
+    end_contact(inner, contact_id, customer.as_deref())
+}
+
+/// Records whether the customer is idle; false when the contact is gone or ended.
+fn set_idle(inner: &mut Inner, contact_id: &str, idle: bool) -> bool {
+    match inner.contacts.get_mut(contact_id).filter(|c| !c.ended) {
+        Some(contact) => {
+            contact.customer_idle = idle;
+            true
+        }
+        None => false,
+    }
 }
 
 /// The customer did something (a message, typing): a `participant.returned` if they were idle.
@@ -61,14 +87,13 @@ pub fn customer_active(inner: &mut Inner, contact_id: &str) {
     };
     contact.customer_last_active = Instant::now();
     if contact.customer_idle {
-        contact.customer_idle = false;
-        event(inner, contact_id, "participant.returned");
+        returned(inner, contact_id);
     }
 }
 
 /// Publishes one of the customer's activity events (kept in the transcript) with the customer
 /// as its participant; returns false when the contact is gone or ended.
-pub fn event(inner: &mut Inner, contact_id: &str, kind: &str) -> bool {
+fn event(inner: &mut Inner, contact_id: &str, kind: &str) -> bool {
     let Some(contact) = inner.contacts.get_mut(contact_id).filter(|c| !c.ended) else {
         return false;
     };
