@@ -2,8 +2,9 @@
 # Runs Schemathesis with all its checks against the local stack (scripts/local-stack.sh on free
 # ports), using openapi.yaml. Exits non-zero when Schemathesis finds anything.
 #   ST_MAX_EXAMPLES  examples per operation (default 60)
-# The stack allows every attribute key (ALLOWED_ATTRIBUTES='*') so that schema-valid requests
-# are accepted; the allow-list itself is covered by the Rust tests.
+# The stack allows every contact and segment attribute key (ALLOWED_ATTRIBUTES='*',
+# ALLOWED_SEGMENT_ATTRIBUTES='*') so that schema-valid requests are accepted; the allow-lists
+# themselves are covered by the Rust tests.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$PROJECT_ROOT"
@@ -16,7 +17,7 @@ mkdir -p target
 
 log "starting the local stack for Schemathesis (log: target/schemathesis-stack.log)"
 CONNECT_LOCAL_PORT=0 API_PORT=$API_PORT WIDGET_PORT=$WIDGET_PORT \
-  ALLOWED_ATTRIBUTES='*' CONNECT_LOCAL_ARGS="--agent off" \
+  ALLOWED_ATTRIBUTES='*' ALLOWED_SEGMENT_ATTRIBUTES='*' CONNECT_LOCAL_ARGS="--agent off" \
   setsid scripts/local-stack.sh >"$LOG" 2>&1 &
 stack=$!
 stop() { kill -TERM -- "-$stack" 2>/dev/null || true; wait "$stack" 2>/dev/null || true; }

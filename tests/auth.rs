@@ -234,6 +234,39 @@ async fn token_attributes_win_and_skip_the_allow_list() {
 }
 
 #[tokio::test]
+async fn the_customer_id_reaches_connect_only_from_the_token_and_never_the_logs() {
+    let _serial = SERIAL.lock().await;
+    let stack = Stack::start_with(connect_local::Options::default(), &hs256_env()).await;
+    let logs = LogCapture::default();
+    let _guard = logs.install("trace");
+    let mut c = claims();
+    c["customerId"] = json!("CRM-private-8812");
+    let answer = chat_with(&stack, Some(&hs256(&c)), body()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let contact_id = answer.body["data"]["startChatResult"]["ContactId"]
+        .as_str()
+        .unwrap();
+    let customer_id = stack
+        .server
+        .store
+        .with(|inner| inner.contacts[contact_id].customer_id.clone());
+    assert_eq!(customer_id.as_deref(), Some("CRM-private-8812"));
+    assert!(!logs.contents().contains("CRM-private-8812"));
+
+    let mut spoofed = body();
+    spoofed["CustomerId"] = json!("CRM-someone-else");
+    let answer = chat_with(&stack, Some(&hs256(&claims())), spoofed).await;
+    assert_eq!((answer.status, answer.field()), (400, "CustomerId"));
+
+    for bad in [json!(42), json!(""), json!("x".repeat(129))] {
+        let mut c = claims();
+        c["customerId"] = bad;
+        let answer = chat_with(&stack, Some(&hs256(&c)), body()).await;
+        assert_eq!((answer.status, answer.code()), (401, "InvalidClaim"));
+    }
+}
+
+#[tokio::test]
 async fn with_authentication_the_persistent_chat_source_comes_only_from_the_token() {
     let _serial = SERIAL.lock().await;
     let stack = Stack::start_with(connect_local::Options::default(), &hs256_env()).await;

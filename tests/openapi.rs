@@ -147,6 +147,7 @@ fn wrong_type(schema: &Value) -> Value {
         "integer" | "number" => json!("twelve"),
         "array" => json!("not a list"),
         "object" => json!(["not an object"]),
+        "null" => json!("only null is accepted"),
         _ => json!(null),
     }
 }
@@ -381,6 +382,21 @@ async fn real_answers_match_the_documented_responses() {
         .await;
     seen.insert("/cases/attachments/start", case_started.body.clone());
     seen.insert("/cases/attachments/complete", case_completed.body.clone());
+
+    let connected = stack
+        .start_chat(with_body(
+            event("start-chat.json"),
+            &json!({"ParticipantDetails": {"DisplayName": "Ana"},
+                    "ConnectionTypes": ["WEBSOCKET", "CONNECTION_CREDENTIALS"]})
+            .to_string(),
+        ))
+        .await;
+    for member in ["Websocket", "ConnectionCredentials"] {
+        assert!(connected.body["data"]["startChatResult"][member].is_object());
+    }
+    let schema =
+        &doc["paths"]["/chat"]["post"]["responses"]["200"]["content"]["application/json"]["schema"];
+    conforms(&doc, schema, &connected.body, "/chat with ConnectionTypes").unwrap();
 
     for (path, body) in &seen {
         let schema = &doc["paths"][*path]["post"]["responses"]["200"]["content"]

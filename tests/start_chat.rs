@@ -260,6 +260,36 @@ async fn every_field_rule_is_a_400_naming_the_field_and_nothing_reaches_connect(
             "InvalidField",
             "ClientToken",
         ),
+        (
+            json!({"SegmentAttributes": {"routing_tier": {"ValueString": "gold"}}}),
+            "AttributeNotAllowed",
+            "SegmentAttributes.routing_tier",
+        ),
+        (
+            json!({"SegmentAttributes": ["x"]}),
+            "InvalidField",
+            "SegmentAttributes",
+        ),
+        (
+            json!({"CustomerId": "C-1001"}),
+            "InvalidField",
+            "CustomerId",
+        ),
+        (
+            json!({"ParticipantConfiguration": {"ResponseMode": "STREAMING"}}),
+            "InvalidField",
+            "ParticipantConfiguration.ResponseMode",
+        ),
+        (
+            json!({"ConnectionTypes": ["WEBSOCKET", "CONNECTION_CREDENTIALS", "WEBSOCKET"]}),
+            "InvalidField",
+            "ConnectionTypes",
+        ),
+        (
+            json!({"ConnectionTypes": ["AUTHENTICATION_SESSION"]}),
+            "InvalidField",
+            "ConnectionTypes[0]",
+        ),
     ];
     for (patch, code, field) in cases {
         let mut body = chat_body();
@@ -690,4 +720,153 @@ async fn behind_the_front_door_requests_without_the_origin_verify_header_are_ref
         .await;
     assert_eq!(through.status, 200, "{}", through.body);
     assert_eq!(stack.contact_count(), 1);
+}
+
+#[tokio::test]
+async fn todays_members_reach_connect_and_the_answer_opens_the_chat_without_another_call() {
+    let stack = Stack::start_with(
+        Default::default(),
+        &[
+            ("ALLOWED_SEGMENT_ATTRIBUTES", "connect:Subtype,routing_*"),
+            ("DISCONNECT_ON_CUSTOMER_EXIT", "AGENT"),
+        ],
+    )
+    .await;
+    let sent: Value = serde_json::from_slice(event("start-chat-guide.json").body()).unwrap();
+    let answer = stack.start_chat(event("start-chat-guide.json")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let result = &answer.body["data"]["startChatResult"];
+    let contact_id = result["ContactId"].as_str().unwrap();
+    let contact = stack
+        .server
+        .store
+        .with(|inner| inner.contacts[contact_id].clone());
+    assert_eq!(
+        Value::Object(contact.segment_attributes.clone()),
+        sent["SegmentAttributes"],
+        "every form of segment attribute reaches Connect as sent"
+    );
+    assert_eq!(contact.response_mode.as_deref(), Some("INCREMENTAL"));
+    assert_eq!(contact.disconnect_on_customer_exit, ["AGENT"]);
+    assert_eq!(
+        contact.connection_types,
+        ["WEBSOCKET", "CONNECTION_CREDENTIALS"]
+    );
+
+    // The answer carries the websocket and the connection token: the customer chats with no
+    // CreateParticipantConnection call.
+    let url = result["Websocket"]["Url"].as_str().expect("Websocket.Url");
+    assert!(result["Websocket"]["ConnectionExpiry"].is_string());
+    let token = result["ConnectionCredentials"]["ConnectionToken"]
+        .as_str()
+        .expect("ConnectionCredentials.ConnectionToken");
+    assert!(result["ConnectionCredentials"]["Expiry"].is_string());
+    let mut socket = ChatSocket::open(url).await;
+    stack
+        .participant
+        .send_message()
+        .connection_token(token)
+        .content_type("text/plain")
+        .content("hello without a second round trip")
+        .send()
+        .await
+        .expect("the returned ConnectionToken is accepted");
+    socket
+        .until(|item| {
+            item["Type"] == "MESSAGE"
+                && item["ParticipantRole"] == "CUSTOMER"
+                && item["Content"] == "hello without a second round trip"
+        })
+        .await;
+
+    // The deployment turned the post-chat survey on: the customer leaving goes to the survey.
+    stack
+        .participant
+        .disconnect_participant()
+        .connection_token(token)
+        .send()
+        .await
+        .unwrap();
+    let (question, _) = socket
+        .until(|item| item["Type"] == "MESSAGE" && item["ParticipantRole"] == "SYSTEM")
+        .await;
+    assert!(question["Content"].as_str().unwrap().contains("rate"));
+    assert!(
+        !stack
+            .server
+            .store
+            .with(|inner| inner.contacts[contact_id].ended),
+        "the contact goes on to its survey"
+    );
+}
+
+#[tokio::test]
+async fn segment_attribute_rules_name_the_broken_value() {
+    let stack = Stack::start_with(
+        Default::default(),
+        &[("ALLOWED_SEGMENT_ATTRIBUTES", "connect:Subtype,routing_*")],
+    )
+    .await;
+    let cases = [
+        (
+            json!({"connect:Subtype": {"ValueString": "connect:Guide"}}),
+            "SegmentAttributes.connect:Subtype",
+        ),
+        (
+            json!({"routing_tier": {"ValueString": "x".repeat(1025)}}),
+            "SegmentAttributes.routing_tier.ValueString",
+        ),
+        (
+            json!({"routing_tier": {"ValueInteger": 4_294_967_296_i64}}),
+            "SegmentAttributes.routing_tier.ValueInteger",
+        ),
+        (
+            json!({"routing_tier": {"ValueString": "a", "ValueInteger": 1}}),
+            "SegmentAttributes.routing_tier",
+        ),
+        (
+            json!({"routing_tier": {"ValueMap": {"a": {"ValueList": [{"ValueString": "x"}]}}}}),
+            "SegmentAttributes.routing_tier.ValueMap.a.ValueList",
+        ),
+        (
+            json!({"connect:Subtype": {"ValueList": [{"ValueArn": "arn:aws:x"}]}}),
+            "SegmentAttributes.connect:Subtype.ValueList[0].ValueArn",
+        ),
+        (
+            json!({"connect:Other": {"ValueString": "x"}}),
+            "SegmentAttributes.connect:Other",
+        ),
+    ];
+    for (attributes, field) in cases {
+        let mut body = chat_body();
+        body["SegmentAttributes"] = attributes.clone();
+        let answer = stack
+            .start_chat(with_body(event("start-chat.json"), &body.to_string()))
+            .await;
+        assert_eq!(
+            (answer.status, answer.field()),
+            (400, field),
+            "{attributes}"
+        );
+    }
+    assert_eq!(stack.contact_count(), 0);
+}
+
+#[tokio::test]
+async fn widgets_that_ask_for_nothing_new_get_the_answer_they_always_got() {
+    let stack = Stack::start().await;
+    let answer = stack.start_chat(event("start-chat.json")).await;
+    let result = answer.body["data"]["startChatResult"].as_object().unwrap();
+    let mut keys: Vec<_> = result.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["ContactId", "ParticipantId", "ParticipantToken"]);
+    let contact_id = result["ContactId"].as_str().unwrap();
+    let contact = stack
+        .server
+        .store
+        .with(|inner| inner.contacts[contact_id].clone());
+    assert!(contact.segment_attributes.is_empty());
+    assert!(contact.disconnect_on_customer_exit.is_empty());
+    assert!(contact.connection_types.is_empty());
+    assert_eq!(contact.response_mode, None);
 }

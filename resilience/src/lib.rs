@@ -11,7 +11,14 @@ pub async fn stack_without_agent() -> Stack {
         agent: false,
         ..connect_local::Options::default()
     };
-    Stack::start_with(options, &[]).await
+    Stack::start_with(
+        options,
+        &[
+            ("ALLOWED_SEGMENT_ATTRIBUTES", "connect:*,routing_*"),
+            ("DISCONNECT_ON_CUSTOMER_EXIT", "AGENT"),
+        ],
+    )
+    .await
 }
 
 /// The statuses a handler may answer with: every status [`shared::ApiError`] maps to, plus 200

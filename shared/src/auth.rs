@@ -18,6 +18,7 @@ use crate::config::{AuthConfig, KeyConfig};
 use crate::error::ApiError;
 pub use crate::keys::{hmac_keys, Keys, MIN_HS256_SECRET_BYTES};
 use crate::outbound;
+use crate::secret::Secret;
 
 /// How long fetched keys are used before they are fetched again.
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(3600);
@@ -38,6 +39,9 @@ pub struct Identity {
     pub source_contact_id: Option<String>,
     /// The `relatedContactId` claim: an earlier contact to link.
     pub related_contact_id: Option<String>,
+    /// The `customerId` claim: the customer's id in the contact center's CRM, sent as
+    /// StartChatContact's `CustomerId` (Debug shows only whether it is present).
+    pub customer_id: Option<Secret>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -50,6 +54,7 @@ impl std::fmt::Debug for Identity {
             )
             .field("source_contact_id", &self.source_contact_id)
             .field("related_contact_id", &self.related_contact_id)
+            .field("has_customer_id", &self.customer_id.is_some())
             .finish()
     }
 }
@@ -62,6 +67,7 @@ struct Claims {
     attributes: Option<Value>,
     source_contact_id: Option<Value>,
     related_contact_id: Option<Value>,
+    customer_id: Option<Value>,
 }
 
 /// The cached verification keys and when they were last fetched or tried.
@@ -224,6 +230,14 @@ impl Authenticator {
             attributes,
             source_contact_id: claim_string(claims.source_contact_id, "sourceContactId")?,
             related_contact_id: claim_string(claims.related_contact_id, "relatedContactId")?,
+            customer_id: match claims.customer_id {
+                None | Some(Value::Null) => None,
+                // StartChatContact's CustomerId is 1-128 characters.
+                Some(Value::String(id)) if (1..=128).contains(&id.chars().count()) => {
+                    Some(Secret::new(id))
+                }
+                Some(_) => return Err(ApiError::InvalidClaim("customerId")),
+            },
         })
     }
 

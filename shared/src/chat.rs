@@ -11,9 +11,11 @@ use crate::config::StartChatConfig;
 use crate::error::ApiError;
 use crate::fields::{check_client_token, check_len, check_no_control, check_visible, Fields};
 use crate::limits::{
-    CHAT_DURATION_RANGE, INITIAL_MESSAGE_CONTENT_TYPES, MAX_ATTRIBUTES_BYTES, MAX_MESSAGE_CHARS,
-    SUPPORTED_MESSAGING_CONTENT_TYPES,
+    CHAT_DURATION_RANGE, INITIAL_MESSAGE_CONTENT_TYPES, INTERACTIVE_CONTENT_TYPES,
+    MAX_ATTRIBUTES_BYTES, MAX_MESSAGE_CHARS, SUPPORTED_MESSAGING_CONTENT_TYPES,
 };
+use crate::secret::Secret;
+use crate::segment::{self, SegmentValue};
 
 /// How a persistent chat rehydrates the past transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,42 @@ impl RehydrationType {
         match self {
             Self::EntirePastSession => "ENTIRE_PAST_SESSION",
             Self::FromSegment => "FROM_SEGMENT",
+        }
+    }
+}
+
+/// `ParticipantConfiguration.ResponseMode`: whether bot and AI answers arrive whole or streamed
+/// in chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    Complete,
+    Incremental,
+}
+
+impl ResponseMode {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Complete => "COMPLETE",
+            Self::Incremental => "INCREMENTAL",
+        }
+    }
+}
+
+/// A connection StartChatContact opens for the customer right away (`ConnectionTypes`), which
+/// spares the widget its CreateParticipantConnection call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConnectionType {
+    Websocket,
+    ConnectionCredentials,
+}
+
+impl ConnectionType {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Websocket => "WEBSOCKET",
+            Self::ConnectionCredentials => "CONNECTION_CREDENTIALS",
         }
     }
 }
@@ -47,13 +85,21 @@ pub struct InitialMessage {
 }
 
 /// A start-chat request that passed every rule; what is sent to StartChatContact. Its `Debug`
-/// shows no personal data: attribute keys without values, no display name or message.
+/// shows no personal data: attribute keys without values, no display name, message or
+/// customer id.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StartChatRequest {
     /// Trimmed display name.
     pub display_name: String,
     /// Only allowed keys; sorted for stable logs and tests.
     pub attributes: BTreeMap<String, String>,
+    /// Only allowed keys.
+    pub segment_attributes: BTreeMap<String, SegmentValue>,
+    /// From the verified token's `customerId` claim only.
+    pub customer_id: Option<Secret>,
+    pub response_mode: Option<ResponseMode>,
+    /// Sorted, without duplicates; empty when the widget asked for none.
+    pub connection_types: Vec<ConnectionType>,
     pub initial_message: Option<InitialMessage>,
     pub supported_messaging_content_types: Option<Vec<String>>,
     pub chat_duration_minutes: u32,
@@ -80,6 +126,13 @@ impl std::fmt::Debug for StartChatRequest {
                 "attribute_keys",
                 &self.attributes.keys().collect::<Vec<_>>(),
             )
+            .field(
+                "segment_attribute_keys",
+                &self.segment_attributes.keys().collect::<Vec<_>>(),
+            )
+            .field("has_customer_id", &self.customer_id.is_some())
+            .field("response_mode", &self.response_mode)
+            .field("connection_types", &self.connection_types)
             .field("initial_message", &self.initial_message)
             .field(
                 "supported_messaging_content_types",
@@ -167,10 +220,27 @@ impl StartChatRequest {
                 })?,
         };
 
+        // CustomerId links the contact to a customer profile: a browser could claim anyone's,
+        // so it comes only from a verified token.
+        if fields.value("CustomerId").is_some() {
+            return Err(ApiError::field(
+                "CustomerId",
+                "is taken only from the authentication token's customerId claim; remove it from the body",
+            ));
+        }
+
         let key = client_token(idempotency_key, fields.opt_str("ClientToken")?)?;
         let mut request = Self {
             display_name: display_name.to_owned(),
             attributes: parse_attributes(&fields, config, identity)?,
+            segment_attributes: parse_segment_attributes(
+                &fields,
+                config,
+                supported_messaging_content_types.as_deref(),
+            )?,
+            customer_id: identity.and_then(|i| i.customer_id.clone()),
+            response_mode: parse_response_mode(&fields)?,
+            connection_types: parse_connection_types(&fields)?,
             initial_message: parse_initial_message(&fields)?,
             supported_messaging_content_types,
             chat_duration_minutes,
@@ -202,6 +272,29 @@ pub struct StartChatResult {
     pub participant_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub continued_from_contact_id: Option<String>,
+    /// Present when the widget asked for `WEBSOCKET` in `ConnectionTypes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub websocket: Option<WebsocketConnection>,
+    /// Present when the widget asked for `CONNECTION_CREDENTIALS` in `ConnectionTypes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_credentials: Option<ConnectionCredentials>,
+}
+
+/// The customer's websocket, opened by StartChatContact (as CreateParticipantConnection
+/// answers it). The URL is a credential.
+#[derive(Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct WebsocketConnection {
+    pub url: String,
+    pub connection_expiry: String,
+}
+
+/// The connection token for the Participant Service calls, opened by StartChatContact.
+#[derive(Clone, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConnectionCredentials {
+    pub connection_token: String,
+    pub expiry: String,
 }
 
 impl std::fmt::Debug for StartChatResult {
@@ -211,6 +304,14 @@ impl std::fmt::Debug for StartChatResult {
             .field("participant_id", &self.participant_id)
             .field("participant_token", &"<redacted>")
             .field("continued_from_contact_id", &self.continued_from_contact_id)
+            .field(
+                "websocket_expiry",
+                &self.websocket.as_ref().map(|w| &w.connection_expiry),
+            )
+            .field(
+                "connection_credentials_expiry",
+                &self.connection_credentials.as_ref().map(|c| &c.expiry),
+            )
             .finish()
     }
 }
@@ -250,6 +351,14 @@ pub fn bound_client_token(
             .as_ref()
             .map(|p| [p.rehydration_type.as_str(), p.source_contact_id.as_str()]),
         "relatedContactId": request.related_contact_id,
+        "segmentAttributes": request.segment_attributes,
+        "customerId": request.customer_id.as_ref().map(Secret::expose),
+        "responseMode": request.response_mode.map(ResponseMode::as_str),
+        "connectionTypes": request
+            .connection_types
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>(),
     });
     let digest =
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, fields.to_string().as_bytes());
@@ -281,7 +390,10 @@ fn parse_attributes(
                 ));
             }
             if !config.allowed_attributes.allows(key) {
-                return Err(ApiError::AttributeNotAllowed { key: path });
+                return Err(ApiError::AttributeNotAllowed {
+                    key: path,
+                    setting: "ALLOWED_ATTRIBUTES",
+                });
             }
             let Value::String(value) = value else {
                 return Err(ApiError::field(path, "attribute values must be strings"));
@@ -306,6 +418,93 @@ fn parse_attributes(
             ),
         ));
     }
+    Ok(out)
+}
+
+fn parse_segment_attributes(
+    fields: &Fields<'_>,
+    config: &StartChatConfig,
+    supported_types: Option<&[String]>,
+) -> Result<BTreeMap<String, SegmentValue>, ApiError> {
+    let mut out = BTreeMap::new();
+    let Some(attributes) = fields.opt_object(segment::FIELD)? else {
+        return Ok(out);
+    };
+    for (key, value) in attributes.entries() {
+        let path = attributes.path(key);
+        if !segment::is_segment_key(key) {
+            return Err(ApiError::field(
+                path,
+                "segment attribute keys may contain only letters, digits, '_' and '-' (at most 128), after an optional 'connect:'",
+            ));
+        }
+        if !config.allowed_segment_attributes.allows(key) {
+            return Err(ApiError::AttributeNotAllowed {
+                key: path,
+                setting: "ALLOWED_SEGMENT_ATTRIBUTES",
+            });
+        }
+        out.insert(key.clone(), segment::parse_value(key, &path, value)?);
+    }
+    let interactive = INTERACTIVE_CONTENT_TYPES
+        .iter()
+        .all(|t| supported_types.is_some_and(|types| types.iter().any(|s| s == t)));
+    if segment::is_guide(&out) && !interactive {
+        return Err(ApiError::field(
+            attributes.path(segment::SUBTYPE_KEY),
+            format!(
+                "{} needs SupportedMessagingContentTypes to include {}",
+                segment::GUIDE_SUBTYPE,
+                INTERACTIVE_CONTENT_TYPES.join(" and ")
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+fn parse_response_mode(fields: &Fields<'_>) -> Result<Option<ResponseMode>, ApiError> {
+    let Some(participant) = fields.opt_object("ParticipantConfiguration")? else {
+        return Ok(None);
+    };
+    match participant.opt_str("ResponseMode")? {
+        None => Ok(None),
+        Some("COMPLETE") => Ok(Some(ResponseMode::Complete)),
+        Some("INCREMENTAL") => Ok(Some(ResponseMode::Incremental)),
+        Some(_) => Err(ApiError::field(
+            participant.path("ResponseMode"),
+            "must be COMPLETE or INCREMENTAL",
+        )),
+    }
+}
+
+fn parse_connection_types(fields: &Fields<'_>) -> Result<Vec<ConnectionType>, ApiError> {
+    const FIELD: &str = "ConnectionTypes";
+    let Some(types) = fields.opt_str_list(FIELD)? else {
+        return Ok(Vec::new());
+    };
+    if !(1..=2).contains(&types.len()) {
+        return Err(ApiError::field(
+            FIELD,
+            "must list one or two of WEBSOCKET and CONNECTION_CREDENTIALS",
+        ));
+    }
+    let mut out = Vec::with_capacity(types.len());
+    for (i, t) in types.iter().enumerate() {
+        let connection = match *t {
+            "WEBSOCKET" => ConnectionType::Websocket,
+            "CONNECTION_CREDENTIALS" => ConnectionType::ConnectionCredentials,
+            _ => {
+                return Err(ApiError::field(
+                    format!("{FIELD}[{i}]"),
+                    "must be WEBSOCKET or CONNECTION_CREDENTIALS",
+                ))
+            }
+        };
+        if !out.contains(&connection) {
+            out.push(connection);
+        }
+    }
+    out.sort();
     Ok(out)
 }
 
@@ -437,6 +636,11 @@ mod tests {
             instance_id: "inst".into(),
             contact_flow_id: "flow".into(),
             allowed_attributes: AttributeAllowList::parse("customerId,utm_*").unwrap(),
+            allowed_segment_attributes: AttributeAllowList::parse_segment_keys(
+                "connect:Subtype,routing_*",
+            )
+            .unwrap(),
+            disconnect_on_customer_exit: false,
             chat_duration_minutes: 60,
             attachments_enabled: true,
             auth: None,
@@ -612,6 +816,7 @@ mod tests {
             attributes: Default::default(),
             source_contact_id: None,
             related_contact_id: None,
+            customer_id: None,
         };
         let (a, b) = (identity("user-a"), identity("user-b"));
         assert_ne!(
@@ -637,6 +842,109 @@ mod tests {
             assert!(!printed.contains(private), "{printed}");
         }
         assert!(printed.contains("customerId"));
+    }
+
+    #[test]
+    fn todays_members_are_read_and_checked() {
+        let interactive = json!([
+            "text/plain",
+            "application/vnd.amazonaws.connect.message.interactive",
+            "application/vnd.amazonaws.connect.message.interactive.response"
+        ]);
+        let req = parse(json!({
+            "ParticipantDetails": {"DisplayName": "Ana"},
+            "SegmentAttributes": {
+                "connect:Subtype": {"ValueString": "connect:Guide"},
+                "routing_tier": {"ValueInteger": 3}
+            },
+            "SupportedMessagingContentTypes": interactive,
+            "ParticipantConfiguration": {"ResponseMode": "INCREMENTAL"},
+            "ConnectionTypes": ["CONNECTION_CREDENTIALS", "WEBSOCKET"]
+        }))
+        .unwrap();
+        assert_eq!(req.segment_attributes.len(), 2);
+        assert_eq!(req.response_mode, Some(ResponseMode::Incremental));
+        assert_eq!(
+            req.connection_types,
+            [
+                ConnectionType::Websocket,
+                ConnectionType::ConnectionCredentials
+            ]
+        );
+        assert!(req.customer_id.is_none());
+
+        let with = |extra: Value| {
+            let mut body = json!({"ParticipantDetails": {"DisplayName": "Ana"}});
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            parse(body).unwrap_err()
+        };
+        let not_allowed = with(json!({"SegmentAttributes": {"plan": {"ValueString": "x"}}}));
+        assert_eq!(not_allowed.field_name(), Some("SegmentAttributes.plan"));
+        assert_eq!(not_allowed.code(), "AttributeNotAllowed");
+        assert!(not_allowed
+            .public_message()
+            .contains("ALLOWED_SEGMENT_ATTRIBUTES"));
+        let field = |extra: Value| with(extra).field_name().unwrap().to_owned();
+        assert_eq!(
+            field(
+                json!({"SegmentAttributes": {"connect:Subtype": {"ValueString": "connect:Guide"}}})
+            ),
+            "SegmentAttributes.connect:Subtype"
+        );
+        assert_eq!(
+            field(json!({"SegmentAttributes": {"routing tier": {"ValueString": "x"}}})),
+            "SegmentAttributes.routing tier"
+        );
+        assert_eq!(
+            field(json!({"SegmentAttributes": {"routing_a": {"ValueString": 1}}})),
+            "SegmentAttributes.routing_a.ValueString"
+        );
+        assert_eq!(field(json!({"CustomerId": "C-42"})), "CustomerId");
+        assert_eq!(
+            field(json!({"ParticipantConfiguration": {"ResponseMode": "STREAM"}})),
+            "ParticipantConfiguration.ResponseMode"
+        );
+        assert_eq!(field(json!({"ConnectionTypes": []})), "ConnectionTypes");
+        assert_eq!(
+            field(json!({"ConnectionTypes": ["WEBRTC_CONNECTION"]})),
+            "ConnectionTypes[0]"
+        );
+    }
+
+    #[test]
+    fn the_customer_id_comes_from_the_token_and_is_never_printed() {
+        let identity = Identity {
+            customer_id: Some(Secret::new("CRM-secret-77")),
+            ..Identity::default()
+        };
+        let body = json!({"ParticipantDetails": {"DisplayName": "Ana"}, "ClientToken": "k"});
+        let req =
+            StartChatRequest::parse(body.as_object().unwrap(), None, &config(), Some(&identity))
+                .unwrap();
+        assert_eq!(
+            req.customer_id.as_ref().map(Secret::expose),
+            Some("CRM-secret-77")
+        );
+        assert!(!format!("{req:?} {identity:?}").contains("CRM-secret-77"));
+        let other = Identity {
+            customer_id: Some(Secret::new("CRM-other")),
+            ..Identity::default()
+        };
+        let other_req =
+            StartChatRequest::parse(body.as_object().unwrap(), None, &config(), Some(&other))
+                .unwrap();
+        assert_ne!(
+            other_req.client_token, req.client_token,
+            "another customer id is another chat"
+        );
+        let mut body = body;
+        body["CustomerId"] = json!("CRM-secret-77");
+        let err =
+            StartChatRequest::parse(body.as_object().unwrap(), None, &config(), Some(&identity))
+                .unwrap_err();
+        assert_eq!(err.field_name(), Some("CustomerId"));
     }
 
     #[test]

@@ -26,9 +26,10 @@ pub enum ApiError {
     #[error("body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
 
-    /// A contact attribute key that the deployment does not allow.
+    /// A contact or segment attribute key that the deployment does not allow; `setting` is
+    /// the allow-list's variable name.
     #[error("attribute key not allowed: {key}")]
-    AttributeNotAllowed { key: String },
+    AttributeNotAllowed { key: String, setting: &'static str },
 
     /// The attachment is larger than the configured maximum.
     #[error("attachment larger than {max} bytes")]
@@ -203,7 +204,7 @@ impl ApiError {
             Self::InvalidField { field, .. } | Self::UnsupportedAttachmentType { field, .. } => {
                 Some(field)
             }
-            Self::AttributeNotAllowed { key } => Some(key),
+            Self::AttributeNotAllowed { key, .. } => Some(key),
             Self::AttachmentTooLarge { field, .. } => Some(field),
             Self::MissingConnectionToken => Some("X-Amz-Bearer"),
             Self::Unauthenticated(_) => Some("Authorization"),
@@ -222,8 +223,8 @@ impl ApiError {
             Self::PayloadTooLarge { limit } => {
                 format!("request body must be at most {limit} bytes")
             }
-            Self::AttributeNotAllowed { .. } => {
-                "this contact attribute key is not in the deployment's ALLOWED_ATTRIBUTES".into()
+            Self::AttributeNotAllowed { setting, .. } => {
+                format!("this attribute key is not in the deployment's {setting}")
             }
             Self::AttachmentTooLarge { max, .. } => format!(
                 "attachments must be at most {} ({max} bytes)",
@@ -292,7 +293,10 @@ impl ApiError {
             Self::field("Field", "message"),
             Self::InvalidBody(String::new()),
             Self::PayloadTooLarge { limit: 0 },
-            Self::AttributeNotAllowed { key: String::new() },
+            Self::AttributeNotAllowed {
+                key: String::new(),
+                setting: "",
+            },
             Self::AttachmentTooLarge { field: "", max: 0 },
             Self::UnsupportedAttachmentType {
                 field: String::new(),

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod limits;
 pub mod outbound;
 pub mod secret;
+pub mod segment;
 pub mod telemetry;
 
 pub use config::{

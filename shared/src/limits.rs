@@ -53,6 +53,13 @@ pub const SUPPORTED_MESSAGING_CONTENT_TYPES: [&str; 5] = [
     "application/vnd.amazonaws.connect.message.interactive.response",
 ];
 
+/// The two content types of interactive messages (list pickers, quick replies…) and the
+/// customer's answers to them.
+pub const INTERACTIVE_CONTENT_TYPES: [&str; 2] = [
+    "application/vnd.amazonaws.connect.message.interactive",
+    "application/vnd.amazonaws.connect.message.interactive.response",
+];
+
 /// Content types a customer may send as the `InitialMessage`.
 pub const INITIAL_MESSAGE_CONTENT_TYPES: [&str; 2] = ["text/plain", "text/markdown"];
 

@@ -30,7 +30,11 @@ fn routes() -> Vec<(&'static str, Value)> {
             json!({"ParticipantDetails": {"DisplayName": "Ana"}, "Attributes": {"customerId": "c-1"},
                    "InitialMessage": {"ContentType": "text/plain", "Content": "hi"},
                    "SupportedMessagingContentTypes": ["text/plain", "text/markdown"],
-                   "ChatDurationInMinutes": 60, "ClientToken": "t-1"}),
+                   "ChatDurationInMinutes": 60, "ClientToken": "t-1",
+                   "SegmentAttributes": {"routing_tier": {"ValueMap": {"level": {"ValueInteger": 2}}},
+                                         "connect:Topics": {"ValueList": [{"ValueString": "billing"}]}},
+                   "ParticipantConfiguration": {"ResponseMode": "INCREMENTAL"},
+                   "ConnectionTypes": ["WEBSOCKET", "CONNECTION_CREDENTIALS"]}),
         ),
         (
             "start-attachment",

@@ -1,4 +1,5 @@
-//! start-chat's settings: the instance and flow, the attribute allow-list, the chat duration.
+//! start-chat's settings: the instance and flow, the attribute allow-lists, the chat duration,
+//! what happens when the customer leaves.
 
 use super::{
     flag, invalid, optional, resource_id, split_list, AuthConfig, ConfigError, CorsConfig,
@@ -13,8 +14,18 @@ pub struct AttributeAllowList {
 }
 
 impl AttributeAllowList {
-    /// Parses a comma-separated list such as `customerId,plan,utm_*`.
+    /// Parses a comma-separated list of contact attribute keys such as `customerId,plan,utm_*`.
     pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::parse_keys(raw, false)
+    }
+
+    /// Parses a list of segment attribute keys, which may carry Connect's `connect:` system
+    /// prefix (`connect:Subtype,routing_*`).
+    pub fn parse_segment_keys(raw: &str) -> Result<Self, String> {
+        Self::parse_keys(raw, true)
+    }
+
+    fn parse_keys(raw: &str, system_prefix: bool) -> Result<Self, String> {
         let mut list = Self::default();
         for item in split_list(raw) {
             let (key, is_prefix) = match item.strip_suffix('*') {
@@ -24,12 +35,17 @@ impl AttributeAllowList {
             if key.is_empty() && !is_prefix {
                 continue;
             }
-            if !key
+            let name = match key.strip_prefix("connect:") {
+                Some(name) if system_prefix => name,
+                _ => key,
+            };
+            if !name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 return Err(format!(
-                    "{item:?}: keys may contain only letters, digits, '_' and '-', with an optional trailing '*'"
+                    "{item:?}: keys may contain only letters, digits, '_' and '-', with an optional trailing '*'{}",
+                    if system_prefix { " (and a leading 'connect:')" } else { "" }
                 ));
             }
             if is_prefix {
@@ -62,6 +78,11 @@ pub struct StartChatConfig {
     pub contact_flow_id: String,
     /// `ALLOWED_ATTRIBUTES`: which client-supplied contact attributes are forwarded.
     pub allowed_attributes: AttributeAllowList,
+    /// `ALLOWED_SEGMENT_ATTRIBUTES`: which client-supplied segment attributes are forwarded.
+    pub allowed_segment_attributes: AttributeAllowList,
+    /// `DISCONNECT_ON_CUSTOMER_EXIT=AGENT`: when the customer leaves, only the agent is
+    /// disconnected and the contact goes on to the disconnect flow (a post-chat survey).
+    pub disconnect_on_customer_exit: bool,
     /// `CHAT_DURATION_MINUTES`: used when the request gives no `ChatDurationInMinutes`.
     pub chat_duration_minutes: u32,
     /// `ATTACHMENTS_ENABLED`: reported to the widget as `featurePermissions.ATTACHMENTS`.
@@ -99,6 +120,22 @@ impl StartChatConfig {
                 &optional(&lookup, "ALLOWED_ATTRIBUTES").unwrap_or_default(),
             )
             .map_err(|reason| invalid("ALLOWED_ATTRIBUTES", reason))?,
+            allowed_segment_attributes: AttributeAllowList::parse_segment_keys(
+                &optional(&lookup, "ALLOWED_SEGMENT_ATTRIBUTES").unwrap_or_default(),
+            )
+            .map_err(|reason| invalid("ALLOWED_SEGMENT_ATTRIBUTES", reason))?,
+            disconnect_on_customer_exit: match optional(&lookup, "DISCONNECT_ON_CUSTOMER_EXIT")
+                .as_deref()
+            {
+                None => false,
+                Some("AGENT") => true,
+                Some(raw) => {
+                    return Err(invalid(
+                        "DISCONNECT_ON_CUSTOMER_EXIT",
+                        format!("{raw:?} must be AGENT or empty"),
+                    ))
+                }
+            },
             chat_duration_minutes,
             attachments_enabled: flag(&lookup, "ATTACHMENTS_ENABLED", true)?,
             auth: AuthConfig::from_lookup(&lookup)?,

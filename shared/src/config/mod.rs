@@ -127,6 +127,8 @@ mod tests {
         assert_eq!(config.chat_duration_minutes, 60);
         assert!(config.attachments_enabled);
         assert!(config.allowed_attributes.is_empty());
+        assert!(config.allowed_segment_attributes.is_empty());
+        assert!(!config.disconnect_on_customer_exit);
         assert_eq!(
             config.cors.allowed_origins,
             AllowedOrigins::List(vec![
@@ -158,6 +160,9 @@ mod tests {
             ("CHAT_DURATION_MINUTES", "abc"),
             ("ATTACHMENTS_ENABLED", "yes"),
             ("ALLOWED_ATTRIBUTES", "bad key"),
+            ("ALLOWED_ATTRIBUTES", "connect:Subtype"),
+            ("ALLOWED_SEGMENT_ATTRIBUTES", "other:key"),
+            ("DISCONNECT_ON_CUSTOMER_EXIT", "CUSTOMER"),
             ("ALLOWED_ORIGINS", "www.example.com"),
             ("ALLOWED_ORIGINS", "https://example.com/path"),
             ("ALLOWED_ORIGINS", "https://*.example.com"),
@@ -186,6 +191,20 @@ mod tests {
         assert!(!list.allows("utm"));
         assert!(!list.allows("other"));
         assert!(AttributeAllowList::parse("*").unwrap().allows("anything"));
+        let segment = AttributeAllowList::parse_segment_keys("connect:Subtype, routing_*").unwrap();
+        assert!(segment.allows("connect:Subtype"));
+        assert!(segment.allows("routing_tier"));
+        assert!(!segment.allows("connect:Other"));
+    }
+
+    #[test]
+    fn the_post_chat_survey_setting_is_read() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("DISCONNECT_ON_CUSTOMER_EXIT", "AGENT"));
+        pairs.push(("ALLOWED_SEGMENT_ATTRIBUTES", "connect:*"));
+        let config = StartChatConfig::from_lookup(env(&pairs)).unwrap();
+        assert!(config.disconnect_on_customer_exit);
+        assert!(config.allowed_segment_attributes.allows("connect:Subtype"));
     }
 
     #[test]

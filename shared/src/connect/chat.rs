@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use aws_sdk_connect::types as connect_types;
 
 use super::errors::{map_start_chat_error, Operation};
-use crate::chat::{StartChatRequest, StartChatResult};
+use crate::chat::{ConnectionCredentials, StartChatRequest, StartChatResult, WebsocketConnection};
 use crate::config::StartChatConfig;
 use crate::error::ApiError;
+use crate::segment::SegmentValue;
 
 /// Calls StartChatContact on the configured instance and contact flow.
 pub async fn start_chat_contact(
@@ -27,7 +28,31 @@ pub async fn start_chat_contact(
         .chat_duration_in_minutes(request.chat_duration_minutes as i32)
         .client_token(&request.client_token)
         .set_supported_messaging_content_types(request.supported_messaging_content_types.clone())
-        .set_related_contact_id(request.related_contact_id.clone());
+        .set_related_contact_id(request.related_contact_id.clone())
+        .set_customer_id(
+            request
+                .customer_id
+                .as_ref()
+                .map(|id| id.expose().to_owned()),
+        );
+    for (key, value) in &request.segment_attributes {
+        call = call.segment_attributes(key, segment_value(value));
+    }
+    if let Some(mode) = request.response_mode {
+        call = call.participant_configuration(
+            connect_types::ParticipantConfiguration::builder()
+                .response_mode(connect_types::ResponseMode::from(mode.as_str()))
+                .build(),
+        );
+    }
+    for connection in &request.connection_types {
+        call = call.connection_types(connect_types::ConnectionType::from(connection.as_str()));
+    }
+    if config.disconnect_on_customer_exit {
+        call = call.disconnect_on_customer_exit(
+            connect_types::DisconnectOnCustomerExitParticipantType::Agent,
+        );
+    }
     if !request.attributes.is_empty() {
         call = call.set_attributes(Some(
             request
@@ -80,5 +105,39 @@ pub async fn start_chat_contact(
         participant_id: required(output.participant_id(), "ParticipantId")?,
         participant_token: required(output.participant_token(), "ParticipantToken")?,
         continued_from_contact_id: output.continued_from_contact_id().map(str::to_owned),
+        websocket: match output.websocket() {
+            Some(w) => Some(WebsocketConnection {
+                url: required(w.url(), "Websocket.Url")?,
+                connection_expiry: required(w.connection_expiry(), "Websocket.ConnectionExpiry")?,
+            }),
+            None => None,
+        },
+        connection_credentials: match output.connection_credentials() {
+            Some(c) => Some(ConnectionCredentials {
+                connection_token: required(
+                    c.connection_token(),
+                    "ConnectionCredentials.ConnectionToken",
+                )?,
+                expiry: required(c.expiry(), "ConnectionCredentials.Expiry")?,
+            }),
+            None => None,
+        },
     })
+}
+
+fn segment_value(value: &SegmentValue) -> connect_types::SegmentAttributeValue {
+    let builder = connect_types::SegmentAttributeValue::builder();
+    match value {
+        SegmentValue::String(s) => builder.value_string(s),
+        SegmentValue::Integer(i) => builder.value_integer(*i),
+        SegmentValue::Map(map) => builder.set_value_map(Some(
+            map.iter()
+                .map(|(k, v)| (k.clone(), segment_value(v)))
+                .collect(),
+        )),
+        SegmentValue::List(items) => {
+            builder.set_value_list(Some(items.iter().map(segment_value).collect()))
+        }
+    }
+    .build()
 }

@@ -57,6 +57,7 @@ pub(crate) struct LogFields {
     pub size: Option<u64>,
     pub content_type: Option<String>,
     pub attributes: Option<usize>,
+    pub segment_attributes: Option<usize>,
     pub persistent: Option<bool>,
     pub authenticated: Option<bool>,
 }
@@ -128,6 +129,7 @@ where
         size = log.size,
         content_type = log.content_type.as_deref(),
         attributes = log.attributes,
+        segment_attributes = log.segment_attributes,
         persistent = log.persistent,
         authenticated = log.authenticated,
         "request finished"

@@ -45,6 +45,7 @@ async fn start_chat(
     let log = LogFields {
         contact_id: Some(result.contact_id.clone()),
         attributes: Some(request.attributes.len()),
+        segment_attributes: Some(request.segment_attributes.len()),
         persistent: Some(request.persistent_chat.is_some()),
         authenticated: Some(identity.is_some()),
         ..LogFields::default()
