@@ -61,6 +61,7 @@ unset AWS_SESSION_TOKEN AWS_PROFILE
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ENDPOINT_URL_CONNECT="$CONNECT_URL"
 export AWS_ENDPOINT_URL_CONNECTPARTICIPANT="$CONNECT_URL"
+export AWS_ENDPOINT_URL_CONNECTCASES="$CONNECT_URL"
 export CONNECT_INSTANCE_ID="${CONNECT_INSTANCE_ID:-11111111-1111-4111-8111-111111111111}"
 export CONNECT_CONTACT_FLOW_ID="${CONNECT_CONTACT_FLOW_ID:-22222222-2222-4222-8222-222222222222}"
 export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-$WIDGET_URL,http://localhost:$WIDGET_PORT,https://www.example.com}"
@@ -69,7 +70,7 @@ export CHAT_DURATION_MINUTES="${CHAT_DURATION_MINUTES:-60}"
 export ATTACHMENTS_ENABLED="${ATTACHMENTS_ENABLED:-true}"
 # Case attached files: connect-local accepts any case in this (made-up) domain. The case routes
 # answer 401 AuthorizerRequired here, as there is no API Gateway authorizer in front of watch.
-export CASES_DOMAIN_ARN="${CASES_DOMAIN_ARN:-arn:aws:cases:us-east-1:123456789012:domain/local-cases}"
+export CASES_DOMAIN_ARN="${CASES_DOMAIN_ARN:-arn:aws:cases:us-east-1:123456789012:domain/33333333-3333-4333-8333-333333333333}"
 
 log "starting the functions under cargo lambda watch on $API_URL"
 # --disable-cors: CORS is answered by our own functions, as the tests check it.

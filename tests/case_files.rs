@@ -1,6 +1,7 @@
 //! Case attached files through the attachment handlers against connect-local with the real
-//! aws-sdk-connect client: the whole start / PUT / complete flow, the authorizer requirement,
-//! the shared file rules, and the mapping of Connect's errors.
+//! aws-sdk-connect and aws-sdk-connectcases clients: the whole start / PUT / complete flow and
+//! the file landing on its case exactly once, the authorizer requirement, the shared file rules,
+//! and the mapping of Connect's and Cases' errors.
 
 use integration_tests::*;
 use serde_json::{json, Value};
@@ -96,9 +97,79 @@ async fn a_case_file_goes_through_start_put_complete_and_is_approved_on_the_case
     let downloaded = reqwest::get(url).await.unwrap().bytes().await.unwrap();
     assert_eq!(&downloaded[..], PDF);
 
-    // Completing again is harmless.
+    // The file is on the case, once, as a File related item naming its ARN; completing again
+    // answers the same item and adds none.
+    let related_item_id = completed.body["RelatedItemId"].as_str().unwrap().to_owned();
+    let file_arn = started.body["FileArn"].as_str().unwrap();
+    assert_eq!(
+        file_items(&stack, CASE_ID).await,
+        [(related_item_id.clone(), file_arn.to_owned())]
+    );
     let again = stack.case_file(complete_event(CASE_ID, &file_id)).await;
     assert_eq!(again.status, 200);
+    assert_eq!(again.body["RelatedItemId"], related_item_id.as_str());
+    assert_eq!(file_items(&stack, CASE_ID).await.len(), 1);
+}
+
+/// The case's File related items, read through the Cases API: (related item id, file ARN).
+async fn file_items(stack: &Stack, case_id: &str) -> Vec<(String, String)> {
+    use aws_sdk_connectcases::types::{FileFilter, RelatedItemContent, RelatedItemTypeFilter};
+    let domain_id = CASES_DOMAIN_ARN.rsplit_once("domain/").unwrap().1;
+    let found = stack
+        .case_clients
+        .cases
+        .search_related_items()
+        .domain_id(domain_id)
+        .case_id(case_id)
+        .filters(RelatedItemTypeFilter::File(FileFilter::builder().build()))
+        .send()
+        .await
+        .expect("SearchRelatedItems");
+    found
+        .related_items()
+        .iter()
+        .flatten()
+        .map(|item| match item.content() {
+            Some(RelatedItemContent::File(file)) => (
+                item.related_item_id().to_owned(),
+                file.file_arn().to_owned(),
+            ),
+            other => panic!("a File item, not {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_complete_retried_after_cases_failed_puts_the_file_on_the_case_once() {
+    let stack = Stack::start().await;
+    let started = stack.case_file(start_event(pdf_body())).await;
+    let file_id = started.body["FileId"].as_str().unwrap().to_owned();
+    assert_eq!(put(&started, PDF).await.status(), 200);
+
+    // Cases throttles beyond the SDK's retries: the customer is told to retry, and nothing is
+    // on the case yet.
+    stack
+        .inject("CreateRelatedItem", "ThrottlingException", 3)
+        .await;
+    let throttled = stack.case_file(complete_event(CASE_ID, &file_id)).await;
+    assert_eq!((throttled.status, throttled.code()), (429, "Throttled"));
+    assert!(file_items(&stack, CASE_ID).await.is_empty());
+
+    let retried = stack.case_file(complete_event(CASE_ID, &file_id)).await;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    let third = stack.case_file(complete_event(CASE_ID, &file_id)).await;
+    assert_eq!(third.body["RelatedItemId"], retried.body["RelatedItemId"]);
+    assert_eq!(file_items(&stack, CASE_ID).await.len(), 1);
+
+    // A role without the Cases permission is the operator's problem, named as such.
+    let other = stack.case_file(start_event(pdf_body())).await;
+    let other_id = other.body["FileId"].as_str().unwrap().to_owned();
+    assert_eq!(put(&other, PDF).await.status(), 200);
+    stack
+        .inject("SearchRelatedItems", "AccessDeniedException", 1)
+        .await;
+    let denied = stack.case_file(complete_event(CASE_ID, &other_id)).await;
+    assert_eq!((denied.status, denied.code()), (500, "Misconfigured"));
 }
 
 #[tokio::test]

@@ -24,12 +24,12 @@ async fn dispatch(stack: &Stack, req: Request) -> Result<Response<Body>, lambda_
         )
         .await
     } else if path.starts_with("/cases/") {
-        let connect = stack
+        let clients = stack
             .case_files_config
             .cases
             .as_ref()
-            .map(|_| &stack.connect);
-        shared::handlers::handle_case_files(&stack.case_files_config, connect, req).await
+            .map(|_| &stack.case_clients);
+        shared::handlers::handle_case_files(&stack.case_files_config, clients, req).await
     } else if path.ends_with("/attachments/start") {
         shared::handlers::handle_start_attachment(&stack.attachment_config, &stack.participant, req)
             .await

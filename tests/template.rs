@@ -75,6 +75,22 @@ fn case_files_may_touch_only_attached_files_of_the_configured_instance() {
             "{arn} is wider than the instance's attached files"
         );
     }
+    let cases = statements
+        .iter()
+        .find(|s| s["Sid"] == "RelateFilesToCasesOfTheConfiguredDomainOnly")
+        .expect("the Cases statement");
+    assert_eq!(
+        cases["Action"],
+        serde_json::json!(["cases:CreateRelatedItem", "cases:SearchRelatedItems"])
+    );
+    for resource in cases["Resource"].as_array().expect("resources") {
+        let arn = resource["Sub"].as_str().expect("an ARN");
+        assert!(
+            arn.ends_with("domain/${CasesDomainId}")
+                || arn.ends_with("domain/${CasesDomainId}/case/*"),
+            "{arn} is wider than the domain's cases"
+        );
+    }
 }
 
 #[test]

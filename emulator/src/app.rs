@@ -32,8 +32,14 @@ pub fn router(store: Arc<Store>) -> Router {
             post(attached_files::complete_attached_file_upload)
                 .get(attached_files::get_attached_file),
         )
+        // The botocore model writes CreateRelatedItem's path with a trailing slash, the Smithy
+        // model the SDKs are built from without: the service answers both.
         .route(
             "/domains/{domain_id}/cases/{case_id}/related-items/",
+            post(cases::create_related_item),
+        )
+        .route(
+            "/domains/{domain_id}/cases/{case_id}/related-items",
             post(cases::create_related_item),
         )
         .route(

@@ -181,7 +181,10 @@ pub fn operation_of(method: &http::Method, path: &str) -> Option<&'static str> {
         (&Method::PUT, p) if p.starts_with("/attached-files/") => "StartAttachedFileUpload",
         (&Method::POST, p) if p.starts_with("/attached-files/") => "CompleteAttachedFileUpload",
         (&Method::GET, p) if p.starts_with("/attached-files/") => "GetAttachedFile",
-        (&Method::POST, p) if p.starts_with("/domains/") && p.ends_with("/related-items/") => {
+        (&Method::POST, p)
+            if p.starts_with("/domains/")
+                && (p.ends_with("/related-items/") || p.ends_with("/related-items")) =>
+        {
             "CreateRelatedItem"
         }
         (&Method::POST, p)

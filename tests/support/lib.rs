@@ -17,7 +17,8 @@ use shared::{connect, handlers, AttachmentConfig, CaseFilesConfig, StartChatConf
 /// The origin the test configuration allows (and the events send).
 pub const ALLOWED_ORIGIN: &str = "https://www.example.com";
 /// The Cases domain the test configuration attaches case files in.
-pub const CASES_DOMAIN_ARN: &str = "arn:aws:cases:us-east-1:123456789012:domain/test-domain";
+pub const CASES_DOMAIN_ARN: &str =
+    "arn:aws:cases:us-east-1:123456789012:domain/33333333-3333-4333-8333-333333333333";
 /// Attribute keys the test configuration allows.
 pub const ALLOWED_ATTRIBUTES: &str = "customerId,plan,utm_*";
 
@@ -27,6 +28,8 @@ pub struct Stack {
     pub aws: aws_config::SdkConfig,
     pub connect: aws_sdk_connect::Client,
     pub participant: aws_sdk_connectparticipant::Client,
+    /// What case-files' main builds: the Connect and Cases clients.
+    pub case_clients: connect::CaseFileClients,
     pub chat_config: StartChatConfig,
     pub attachment_config: AttachmentConfig,
     pub case_files_config: CaseFilesConfig,
@@ -92,6 +95,7 @@ impl Stack {
         Self {
             connect: connect::connect_client(&aws),
             participant: connect::participant_client(&aws),
+            case_clients: connect::CaseFileClients::new(&aws),
             auth: chat_config
                 .auth
                 .clone()
@@ -130,11 +134,15 @@ impl Stack {
         )
     }
 
-    /// Calls the case-files handler (both /cases/attachments routes), with the Connect client
-    /// its main builds when CASES_DOMAIN_ARN is set.
+    /// Calls the case-files handler (both /cases/attachments routes), with the clients its
+    /// main builds when CASES_DOMAIN_ARN is set.
     pub async fn case_file(&self, req: Request) -> Answer {
-        let connect = self.case_files_config.cases.as_ref().map(|_| &self.connect);
-        answer(handlers::handle_case_files(&self.case_files_config, connect, req).await)
+        let clients = self
+            .case_files_config
+            .cases
+            .as_ref()
+            .map(|_| &self.case_clients);
+        answer(handlers::handle_case_files(&self.case_files_config, clients, req).await)
     }
 
     /// Starts a chat through the handler and opens the customer's connection with the real

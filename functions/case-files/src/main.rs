@@ -1,5 +1,6 @@
 //! case-files Lambda: POST /cases/attachments/start and /complete -> Amazon Connect
-//! StartAttachedFileUpload / CompleteAttachedFileUpload. Deployed only with a Cases domain, behind
+//! StartAttachedFileUpload / CompleteAttachedFileUpload, and Connect Cases CreateRelatedItem so
+//! the file appears on its case. Deployed only with a Cases domain, behind
 //! an API Gateway authorizer, with its own role: the customer-facing attachment functions hold no
 //! Cases permissions.
 
@@ -14,12 +15,14 @@ async fn main() -> Result<(), Error> {
     let config = CaseFilesConfig::from_env().inspect_err(|e| tracing::error!("{e}"))?;
     // Without CASES_DOMAIN_ARN (e.g. a local stack without Cases) the routes answer
     // CaseAttachmentsDisabled and no client is built.
-    let connect = match &config.cases {
-        Some(_) => Some(connect::connect_client(&connect::load_aws_config().await)),
+    let clients = match &config.cases {
+        Some(_) => Some(connect::CaseFileClients::new(
+            &connect::load_aws_config().await,
+        )),
         None => None,
     };
     run(service_fn(|req| {
-        handlers::handle_case_files(&config, connect.as_ref(), req)
+        handlers::handle_case_files(&config, clients.as_ref(), req)
     }))
     .await
 }

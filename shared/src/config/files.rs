@@ -143,4 +143,27 @@ impl CasesConfig {
     pub fn case_arn(&self, case_id: &str) -> String {
         format!("{}/case/{case_id}", self.domain_arn)
     }
+
+    /// The Cases domain id (the ARN's last part).
+    pub fn domain_id(&self) -> &str {
+        self.domain_arn
+            .rsplit_once("domain/")
+            .map_or("", |(_, id)| id)
+    }
+
+    /// The ARN Connect gives attached file `file_id` of the configured instance, in the
+    /// domain's partition, region and account.
+    pub fn file_arn(&self, file_id: &str) -> String {
+        let mut parts = self.domain_arn.split(':').skip(1);
+        let (partition, _, region, account) = (
+            parts.next().unwrap_or("aws"),
+            parts.next(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        format!(
+            "arn:{partition}:connect:{region}:{account}:instance/{}/file/{file_id}",
+            self.instance_id
+        )
+    }
 }

@@ -381,6 +381,17 @@ mod tests {
             cases.case_arn("c-1"),
             "arn:aws:cases:eu-west-2:123456789012:domain/abc-123/case/c-1"
         );
+        assert_eq!(cases.domain_id(), "abc-123");
+        assert_eq!(
+            cases.file_arn("f-9"),
+            "arn:aws:connect:eu-west-2:123456789012:instance/11111111-2222-4333-8444-555555555555/file/f-9"
+        );
+        let china = with("arn:aws-cn:cases:cn-north-1:123456789012:domain/d")
+            .unwrap()
+            .unwrap();
+        assert!(china
+            .file_arn("f")
+            .starts_with("arn:aws-cn:connect:cn-north-1:"));
         for bad in [
             "abc-123",
             "arn:aws:connect:eu-west-2:123456789012:domain/abc",

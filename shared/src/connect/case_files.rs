@@ -1,7 +1,8 @@
-//! Connect's attached-file operations for case files: StartAttachedFileUpload and
-//! CompleteAttachedFileUpload.
+//! Connect's attached-file operations for case files (StartAttachedFileUpload and
+//! CompleteAttachedFileUpload), and the Cases related item that puts a completed file on its case.
 
 use aws_sdk_connect::types as connect_types;
+use aws_sdk_connectcases::types as cases_types;
 
 use super::errors::{map_case_file_error, Operation};
 use crate::attachment::UploadMetadata;
@@ -70,4 +71,90 @@ pub async fn complete_case_file_upload(
         .await
         .map_err(|err| map_case_file_error(Operation::CompleteAttachedFileUpload, err))?;
     Ok(())
+}
+
+/// The clients case-files calls: Connect for the upload, Cases for the related item.
+#[derive(Clone, Debug)]
+pub struct CaseFileClients {
+    pub connect: aws_sdk_connect::Client,
+    pub cases: aws_sdk_connectcases::Client,
+}
+
+impl CaseFileClients {
+    /// Builds both clients from one loaded configuration; no I/O.
+    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+        Self {
+            connect: super::connect_client(sdk),
+            cases: super::cases_client(sdk),
+        }
+    }
+}
+
+/// Puts a completed file on its case: a related item of type File that refers to the file's
+/// ARN. Idempotent: when the case already has an item for the file (a retried complete), that
+/// item is returned and none is created. Returns the related item's id.
+pub async fn link_file_to_case(
+    client: &aws_sdk_connectcases::Client,
+    cases: &CasesConfig,
+    case_id: &str,
+    file_id: &str,
+) -> Result<String, ApiError> {
+    let file_arn = cases.file_arn(file_id);
+    if let Some(id) = find_file_item(client, cases, case_id, &file_arn).await? {
+        return Ok(id);
+    }
+    let content = cases_types::FileContent::builder()
+        .file_arn(&file_arn)
+        .build()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let created = client
+        .create_related_item()
+        .domain_id(cases.domain_id())
+        .case_id(case_id)
+        .r#type(cases_types::RelatedItemType::File)
+        .content(cases_types::RelatedItemInputContent::File(content))
+        .send()
+        .await;
+    match created {
+        Ok(output) => Ok(output.related_item_id().to_owned()),
+        Err(err) => {
+            let mapped = map_case_file_error(Operation::CreateRelatedItem, err);
+            // Two completes of the same file at once: the other one created the item.
+            if matches!(mapped, ApiError::Conflict) {
+                if let Some(id) = find_file_item(client, cases, case_id, &file_arn).await? {
+                    return Ok(id);
+                }
+            }
+            Err(mapped)
+        }
+    }
+}
+
+/// The id of the case's File related item for `file_arn`, if there is one.
+async fn find_file_item(
+    client: &aws_sdk_connectcases::Client,
+    cases: &CasesConfig,
+    case_id: &str,
+    file_arn: &str,
+) -> Result<Option<String>, ApiError> {
+    let filter = cases_types::RelatedItemTypeFilter::File(
+        cases_types::FileFilter::builder()
+            .file_arn(file_arn)
+            .build(),
+    );
+    let output = client
+        .search_related_items()
+        .domain_id(cases.domain_id())
+        .case_id(case_id)
+        .filters(filter)
+        .max_results(1)
+        .send()
+        .await
+        .map_err(|err| map_case_file_error(Operation::SearchRelatedItems, err))?;
+    Ok(output
+        .related_items()
+        .iter()
+        .flatten()
+        .next()
+        .map(|item| item.related_item_id().to_owned()))
 }

@@ -66,6 +66,14 @@ pub fn participant_client(sdk: &SdkConfig) -> aws_sdk_connectparticipant::Client
     aws_sdk_connectparticipant::Client::from_conf(config)
 }
 
+/// The Connect Cases client, for the related items that put case files on their case.
+pub fn cases_client(sdk: &SdkConfig) -> aws_sdk_connectcases::Client {
+    let config = aws_sdk_connectcases::config::Builder::from(sdk)
+        .retry_config(retries(sdk))
+        .build();
+    aws_sdk_connectcases::Client::from_conf(config)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +115,14 @@ mod tests {
         assert_eq!(
             participant.config().region().map(|r| r.as_ref()),
             Some("eu-west-2")
+        );
+        let cases = cases_client(&sdk);
+        assert_eq!(
+            cases
+                .config()
+                .timeout_config()
+                .and_then(|t| t.operation_timeout()),
+            Some(OPERATION_TIMEOUT)
         );
     }
 }

@@ -17,6 +17,8 @@ pub enum Operation {
     CompleteAttachmentUpload,
     StartAttachedFileUpload,
     CompleteAttachedFileUpload,
+    SearchRelatedItems,
+    CreateRelatedItem,
 }
 
 impl Operation {
@@ -28,7 +30,18 @@ impl Operation {
             Self::CompleteAttachmentUpload => "CompleteAttachmentUpload",
             Self::StartAttachedFileUpload => "StartAttachedFileUpload",
             Self::CompleteAttachedFileUpload => "CompleteAttachedFileUpload",
+            Self::SearchRelatedItems => "SearchRelatedItems",
+            Self::CreateRelatedItem => "CreateRelatedItem",
         }
+    }
+
+    /// The IAM action that allows it.
+    pub fn iam_action(self) -> String {
+        let service = match self {
+            Self::SearchRelatedItems | Self::CreateRelatedItem => "cases",
+            _ => "connect",
+        };
+        format!("{service}:{}", self.name())
     }
 
     /// Whether it is a Connect API call, signed with the function's role (so a denial is the
@@ -38,7 +51,9 @@ impl Operation {
         match self {
             Self::StartChatContact
             | Self::StartAttachedFileUpload
-            | Self::CompleteAttachedFileUpload => true,
+            | Self::CompleteAttachedFileUpload
+            | Self::SearchRelatedItems
+            | Self::CreateRelatedItem => true,
             Self::StartAttachmentUpload | Self::CompleteAttachmentUpload => false,
         }
     }
@@ -58,6 +73,18 @@ where
             Some(ApiError::field(
                 "FileId",
                 "no such file on this case; start the upload first",
+            ))
+        }
+        // Cases answers for a case that is not in the domain.
+        Some("ResourceNotFoundException")
+            if matches!(
+                operation,
+                Operation::SearchRelatedItems | Operation::CreateRelatedItem
+            ) =>
+        {
+            Some(ApiError::field(
+                "CaseId",
+                "no such case in the Cases domain",
             ))
         }
         _ => None,
@@ -156,6 +183,7 @@ where
 
 fn by_code_or_status(operation: Operation, e: &impl ProvideErrorMetadata, status: u16) -> ApiError {
     let connect_api = operation.is_connect_api();
+    let action = operation.iam_action();
     let operation = operation.name();
     match e.code() {
         // AWS's authentication layer: the function's credentials or signing are wrong.
@@ -169,7 +197,7 @@ fn by_code_or_status(operation: Operation, e: &impl ProvideErrorMetadata, status
             "{operation}: AWS rejected the function's credentials ({code})"
         )),
         Some("AccessDeniedException") if connect_api => ApiError::Misconfigured(format!(
-            "Connect denied {operation}: the function's role must allow connect:{operation} \
+            "AWS denied {operation}: the function's role must allow {action} \
              on the configured instance (and contact flow or Cases domain)"
         )),
         Some("AccessDeniedException") => ApiError::AccessDenied,

@@ -1,6 +1,7 @@
 //! Calls to Amazon Connect (StartChatContact and the case attached-file operations, via
-//! aws-sdk-connect) and to the Participant Service (StartAttachmentUpload /
-//! CompleteAttachmentUpload, via aws-sdk-connectparticipant): [`client`] builds the SDK clients,
+//! aws-sdk-connect), to the Participant Service (StartAttachmentUpload /
+//! CompleteAttachmentUpload, via aws-sdk-connectparticipant) and to Connect Cases (the related
+//! item that puts a file on its case, via aws-sdk-connectcases): [`client`] builds the SDK clients,
 //! [`chat`], [`attachments`] and [`case_files`] make the calls, and [`errors`] turns their
 //! failures into [`crate::ApiError`].
 //!
@@ -14,10 +15,12 @@ pub mod client;
 pub mod errors;
 
 pub use attachments::{complete_attachment_upload, start_attachment_upload};
-pub use case_files::{complete_case_file_upload, start_case_file_upload};
+pub use case_files::{
+    complete_case_file_upload, link_file_to_case, start_case_file_upload, CaseFileClients,
+};
 pub use chat::start_chat_contact;
 pub use client::{
-    connect_client, load_aws_config, participant_client, ATTEMPT_TIMEOUT, CONNECT_TIMEOUT,
-    MAX_ATTEMPTS, OPERATION_TIMEOUT,
+    cases_client, connect_client, load_aws_config, participant_client, ATTEMPT_TIMEOUT,
+    CONNECT_TIMEOUT, MAX_ATTEMPTS, OPERATION_TIMEOUT,
 };
 pub use errors::Operation;
