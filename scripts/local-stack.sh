@@ -68,6 +68,9 @@ export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-$WIDGET_URL,http://localhost:$WIDGET_
 export ALLOWED_ATTRIBUTES="${ALLOWED_ATTRIBUTES:-customerId,plan,utm_*}"
 export CHAT_DURATION_MINUTES="${CHAT_DURATION_MINUTES:-60}"
 export ATTACHMENTS_ENABLED="${ATTACHMENTS_ENABLED:-true}"
+export ALLOWED_SEGMENT_ATTRIBUTES="${ALLOWED_SEGMENT_ATTRIBUTES:-}"
+# AGENT turns the post-chat survey on (connect-local then plays a one-question survey).
+export DISCONNECT_ON_CUSTOMER_EXIT="${DISCONNECT_ON_CUSTOMER_EXIT:-}"
 # Case attached files: connect-local accepts any case in this (made-up) domain. The case routes
 # answer 401 AuthorizerRequired here, as there is no API Gateway authorizer in front of watch.
 export CASES_DOMAIN_ARN="${CASES_DOMAIN_ARN:-arn:aws:cases:us-east-1:123456789012:domain/33333333-3333-4333-8333-333333333333}"

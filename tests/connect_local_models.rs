@@ -890,3 +890,37 @@ async fn customer_authentication_reports_each_step_to_the_chat() {
     let (bad, _) = stack.admin(&path, json!({"Outcome": "maybe"})).await;
     assert_eq!(bad, 400);
 }
+
+#[tokio::test]
+async fn the_agent_sends_markdown_only_to_widgets_that_asked_for_it() {
+    let stack = stack_with(agent_off()).await;
+    let (plain, _) = stack.chat_with_connection().await;
+    let (_, plain_contact) = ids(&plain);
+    let markdown = json!({"Content": "**bold**", "ContentType": "text/markdown"});
+    let path = |contact: &str| format!("/_local/contacts/{contact}/agent/messages");
+    // start-chat-minimal.json asks for text/plain only.
+    let minimal = stack.start_chat(event("start-chat-minimal.json")).await;
+    let (_, minimal_contact) = ids(&minimal);
+    let (refused, _) = stack.admin(&path(&minimal_contact), markdown.clone()).await;
+    assert_eq!(refused, 400, "the widget did not ask for text/markdown");
+
+    let (participant_token, _) = ids(&plain);
+    let (_, mut socket) = stack.connect_participant(&participant_token).await;
+    let (status, sent) = stack.admin(&path(&plain_contact), markdown).await;
+    assert_eq!(status, 201, "{sent}");
+    let (item, _) = socket.until(|i| i["Id"] == sent["Id"]).await;
+    assert_eq!(item["ContentType"], "text/markdown");
+    assert_eq!(item["Content"], "**bold**");
+
+    let (bad, _) = stack
+        .admin(
+            &path(&plain_contact),
+            json!({"Content": "<b>x</b>", "ContentType": "text/html"}),
+        )
+        .await;
+    assert_eq!(bad, 400);
+    let (missing, _) = stack
+        .admin(&path("no-such-contact"), json!({"Content": "x"}))
+        .await;
+    assert_eq!(missing, 404);
+}

@@ -2,6 +2,8 @@
 // amazon-connect-chat-interface: a JSON string as text/plain), talks to the Participant Service
 // with amazon-connect-chatjs, uploads attachments through our start-attachment and
 // complete-attachment functions, and resumes the same chat after a reload (sessionStorage).
+// It renders markdown (markdown.js), interactive messages (interactive.js), streamed answers,
+// image thumbnails, idle and post-chat survey turns.
 (() => {
   "use strict";
 
@@ -20,9 +22,11 @@
     uploadProgress: $("upload-progress"), error: $("error"),
   };
 
-  let chat = null; // { details: startChatResult, name, attachments }
+  let chat = null; // { details: startChatResult, name, attachments, connectionToken }
   let session = null;
   let connectionToken = null;
+  let leaving = false; // the customer ended the chat; a post-chat survey may follow
+  const thumbnails = new Map(); // attachment id -> object URL of its image
   let typingTimer = null;
   let lastTypingSent = 0;
   const rendered = new Map(); // transcript item Id -> <li>
@@ -44,10 +48,44 @@
   function showError(text) { ui.error.textContent = text; ui.error.hidden = false; }
   function hideError() { ui.error.hidden = true; ui.error.textContent = ""; }
   function setStatus(text) { ui.status.textContent = text; }
-  function errorText(body, status) {
-    const e = body && body.error;
-    if (e && e.message) return e.field ? `${e.message} (${e.field})` : e.message;
-    return `the request failed (HTTP ${status})`;
+  // What went wrong, in words a customer understands (the API's codes and field names stay out).
+  function friendlyError(body) {
+    const e = (body && body.error) || {};
+    const field = e.field || "";
+    switch (e.code) {
+      case "UnsupportedAttachmentType":
+        return "this type of file can't be sent. Try a PDF, an image, an Office document, a text file, audio or video.";
+      case "AttachmentTooLarge": {
+        const mb = /(\d+(?:\.\d+)?) MB/.exec(e.message || "");
+        return mb ? `the file is too large. Files can be up to ${mb[1]} MB.` : "the file is too large.";
+      }
+      case "AttachmentsDisabled":
+        return "sending files is turned off for this chat.";
+      case "AccessDenied":
+      case "MissingConnectionToken":
+        return "this chat has ended. Please start a new one.";
+      case "Throttled":
+      case "QuotaExceeded":
+      case "UpstreamUnavailable":
+      case "UpstreamTimeout":
+        return "we're very busy right now. Please try again in a moment.";
+      case "InvalidField":
+        if (field.startsWith("ParticipantDetails")) return "please enter your name using letters, numbers and spaces (up to 256 characters).";
+        if (field.startsWith("Attachment")) return "this file's name or size can't be used. Rename the file or pick another one.";
+        return "something in the request was not accepted. Please try again.";
+      default:
+        return "something went wrong on our side. Please try again.";
+    }
+  }
+  async function post(url, init) {
+    let res;
+    try {
+      res = await fetch(url, init);
+    } catch (e) {
+      throw new Error("we couldn't reach the chat service. Check your connection and try again.");
+    }
+    const body = await res.json().catch(() => ({}));
+    return { res, body };
   }
   function time(iso) {
     const d = new Date(iso);
@@ -72,9 +110,45 @@
     body.className = "message__body";
     const meta = document.createElement("span");
     meta.className = "message__meta";
-    meta.textContent = `${mine ? "You" : item.DisplayName || "Agent"} · ${time(item.AbsoluteTime)}`;
+    const automated = item.ParticipantRole === "SYSTEM" && (!item.DisplayName || item.DisplayName === "SYSTEM_MESSAGE");
+    const who = mine ? "You" : automated ? "Automated message" : item.DisplayName || "Agent";
+    meta.textContent = `${who} · ${time(item.AbsoluteTime)}`;
     li.append(body, meta);
     return li;
+  }
+
+  // A short label for a file's kind, shown in its icon.
+  const FILE_KINDS = {
+    pdf: "PDF", doc: "DOC", docx: "DOC", rtf: "DOC", txt: "TXT", csv: "CSV", xls: "XLS", xlsx: "XLS",
+    ppt: "PPT", pptx: "PPT", mp4: "VIDEO", mov: "VIDEO", wav: "AUDIO", png: "IMG", jpg: "IMG",
+    jpeg: "IMG", jfif: "IMG", heic: "IMG",
+  };
+  // Images the browser can draw as a thumbnail.
+  const THUMBNAIL = /\.(png|jpe?g|jfif|gif|webp)$/i;
+  function fileKind(name) {
+    const ext = (/\.([a-z0-9]+)$/i.exec(name || "") || [])[1] || "";
+    return FILE_KINDS[ext.toLowerCase()] || "FILE";
+  }
+
+  async function loadThumbnail(img, attachmentId) {
+    try {
+      if (!thumbnails.has(attachmentId)) {
+        const blob = await session.downloadAttachment({ attachmentId });
+        thumbnails.set(attachmentId, URL.createObjectURL(blob));
+      }
+      img.src = thumbnails.get(attachmentId);
+    } catch (e) {
+      img.replaceWith(fileIcon("IMG"));
+    }
+  }
+
+  function fileIcon(kind) {
+    const icon = document.createElement("span");
+    icon.className = "file-icon";
+    icon.dataset.kind = kind.toLowerCase();
+    icon.textContent = kind;
+    icon.setAttribute("aria-hidden", "true");
+    return icon;
   }
 
   function attachmentBody(li, item) {
@@ -86,18 +160,49 @@
     const label = { APPROVED: "Ready", REJECTED: "Rejected", IN_PROGRESS: "Scanning…" }[a.Status] || a.Status;
     status.className = `attachment__status attachment__status--${String(a.Status).toLowerCase()}`;
     status.textContent = label;
-    let name;
-    if (a.Status === "APPROVED") {
-      name = document.createElement("button");
+    const approved = a.Status === "APPROVED";
+    const name = document.createElement(approved ? "button" : "span");
+    if (approved) {
       name.type = "button";
       name.className = "attachment__download";
+      name.title = `Download ${a.AttachmentName}`;
       name.addEventListener("click", () => download(a.AttachmentId, a.AttachmentName));
-    } else {
-      name = document.createElement("span");
     }
-    name.textContent = a.AttachmentName;
+    name.append(document.createTextNode(a.AttachmentName));
+    if (approved && THUMBNAIL.test(a.AttachmentName || "")) {
+      const img = document.createElement("img");
+      img.className = "attachment__thumbnail";
+      img.alt = a.AttachmentName;
+      name.prepend(img);
+      loadThumbnail(img, a.AttachmentId);
+    } else {
+      body.append(fileIcon(fileKind(a.AttachmentName)));
+    }
     body.append(name, status);
     li.dataset.status = a.Status;
+  }
+
+  // Fills a message bubble from its content type: markdown, an interactive message, the
+  // customer's answer to one, or plain text.
+  function fillBody(body, item) {
+    const type = item.ContentType || "text/plain";
+    if (type === "text/markdown") {
+      body.replaceChildren(ChatMarkdown.render(item.Content));
+    } else if (type === ChatInteractive.INTERACTIVE) {
+      body.replaceChildren(ChatInteractive.render(item.Content, chooseOption));
+    } else if (type === ChatInteractive.RESPONSE) {
+      body.textContent = ChatInteractive.describeResponse(item.Content);
+    } else {
+      body.textContent = item.Content;
+    }
+  }
+
+  function chooseOption(response) {
+    hideError();
+    return session.sendMessage({ contentType: ChatInteractive.RESPONSE, message: response }).catch((e) => {
+      showError("Your choice could not be sent. Please try again.");
+      throw e;
+    });
   }
 
   function eventText(item) {
@@ -129,14 +234,19 @@
     // (chatjs stitches the chunks): one bubble, updated in place.
     const streaming = item.MessageMetadata && typeof item.MessageMetadata.MessageCompleted === "boolean";
     if (existing && item.Type === "MESSAGE" && streaming) {
-      existing.querySelector(".message__body").textContent = item.Content;
+      fillBody(existing.querySelector(".message__body"), item);
       existing.dataset.streaming = item.MessageMetadata.MessageCompleted ? "done" : "streaming";
       return;
     }
     if (existing) return;
     if (item.Type === "MESSAGE") {
       const li = bubble(item);
-      li.querySelector(".message__body").textContent = item.Content;
+      fillBody(li.querySelector(".message__body"), item);
+      li.dataset.contentType = item.ContentType || "";
+      if (leaving && item.ParticipantRole === "SYSTEM") {
+        li.classList.add("message--survey");
+        setStatus("One last question before you go");
+      }
       if (streaming) li.dataset.streaming = item.MessageMetadata.MessageCompleted ? "done" : "streaming";
       rendered.set(item.Id, li);
       insertInOrder(li, item);
@@ -212,6 +322,7 @@
   }
 
   function chatEnded() {
+    leaving = false;
     sessionStorage.removeItem(STORAGE_KEY);
     setStatus("Chat ended");
     hideTyping();
@@ -223,7 +334,10 @@
   function resetToStart() {
     chat = null;
     session = null;
+    connectionToken = null;
     rendered.clear();
+    thumbnails.forEach((url) => URL.revokeObjectURL(url));
+    thumbnails.clear();
     ui.messages.replaceChildren();
     ui.chat.hidden = true;
     ui.endChat.hidden = true;
@@ -233,21 +347,30 @@
 
   async function startChat(name) {
     // No Content-Type header: the browser sends text/plain, as amazon-connect-chat-interface does.
-    const res = await fetch(`${cfg.apiBaseUrl}/chat`, {
+    // It asks for markdown, interactive messages, streamed answers and, to spare the page its own
+    // CreateParticipantConnection call for attachments, the connection credentials.
+    const { res, body } = await post(`${cfg.apiBaseUrl}/chat`, {
       method: "POST",
       body: JSON.stringify({
         ParticipantDetails: { DisplayName: name },
-        SupportedMessagingContentTypes: ["text/plain", "text/markdown"],
+        SupportedMessagingContentTypes: ["text/plain", "text/markdown", ChatInteractive.INTERACTIVE, ChatInteractive.RESPONSE],
+        ParticipantConfiguration: { ResponseMode: "INCREMENTAL" },
+        ConnectionTypes: ["CONNECTION_CREDENTIALS"],
         ClientToken: uuid(),
       }),
     });
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(errorText(body, res.status));
+    if (!res.ok) throw new Error(friendlyError(body));
+    const result = body.data.startChatResult;
+    // A backend that does not know ConnectionTypes answers without credentials; the page then
+    // opens its connection itself when it first needs one.
+    const credentials = result.ConnectionCredentials;
     chat = {
-      details: body.data.startChatResult,
+      details: { ContactId: result.ContactId, ParticipantId: result.ParticipantId, ParticipantToken: result.ParticipantToken },
       name,
       attachments: Boolean(body.data.featurePermissions && body.data.featurePermissions.ATTACHMENTS),
+      connectionToken: (credentials && credentials.ConnectionToken) || null,
     };
+    connectionToken = chat.connectionToken;
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(chat));
     await openSession();
   }
@@ -277,29 +400,29 @@
   async function getConnectionToken() {
     if (connectionToken) return connectionToken;
     const endpoint = cfg.participantEndpoint || `https://participant.connect.${cfg.region}.amazonaws.com`;
-    const res = await fetch(`${endpoint}/participant/connection`, {
+    const { res, body } = await post(`${endpoint}/participant/connection`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-amz-bearer": chat.details.ParticipantToken },
       body: JSON.stringify({ Type: ["CONNECTION_CREDENTIALS"] }),
     });
-    if (!res.ok) throw new Error("the chat connection is no longer valid");
-    connectionToken = (await res.json()).ConnectionCredentials.ConnectionToken;
+    if (!res.ok || !body.ConnectionCredentials) throw new Error("this chat has ended. Please start a new one.");
+    connectionToken = body.ConnectionCredentials.ConnectionToken;
     return connectionToken;
   }
 
-  async function api(path, body, retried = false) {
-    const res = await fetch(`${cfg.apiBaseUrl}${path}`, {
+  async function api(path, payload, retried = false) {
+    const { res, body } = await post(`${cfg.apiBaseUrl}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-amz-bearer": await getConnectionToken() },
-      body: JSON.stringify(body),
+      body: JSON.stringify(payload),
     });
-    const json = await res.json().catch(() => ({}));
-    if (res.status === 403 && json.error && json.error.code === "AccessDenied" && !retried) {
+    // An expired or revoked connection token: open a new connection once and try again.
+    if (res.status === 403 && body.error && body.error.code === "AccessDenied" && !retried) {
       connectionToken = null;
-      return api(path, body, true);
+      return api(path, payload, true);
     }
-    if (!res.ok) throw new Error(errorText(json, res.status));
-    return json;
+    if (!res.ok) throw new Error(friendlyError(body));
+    return body;
   }
 
   function put(metadata, file) {
@@ -310,8 +433,8 @@
         if (name.toLowerCase() !== "content-length") xhr.setRequestHeader(name, value); // the browser sets it
       }
       xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress(5 + (90 * e.loaded) / e.total); };
-      xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`the upload was refused (HTTP ${xhr.status})`)));
-      xhr.onerror = () => reject(new Error("the upload failed (network or CORS)"));
+      xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error("the upload was refused. Please try again.")));
+      xhr.onerror = () => reject(new Error("the upload was interrupted. Check your connection and try again."));
       xhr.send(file);
     });
   }
@@ -390,11 +513,22 @@
     if (file) sendFile(file);
   });
 
+  // Ending the chat: the customer leaves. With a post-chat survey the contact goes on (the agent
+  // leaves and the survey asks in this chat) until the flow ends it; "Close" leaves at once.
   ui.endChat.addEventListener("click", async () => {
     if (!chat || ui.composer.hidden) { resetToStart(); return; }
     ui.endChat.disabled = true;
+    if (leaving) {
+      await session.disconnectParticipant().catch(() => {});
+      chatEnded();
+      ui.endChat.disabled = false;
+      return;
+    }
+    leaving = true;
+    setStatus("Ending the chat…");
     try {
       await session.disconnectParticipant();
+      if (!ui.composer.hidden) ui.endChat.textContent = "Close";
     } catch (e) {
       chatEnded();
     } finally {
@@ -407,6 +541,7 @@
   if (saved) {
     try {
       chat = JSON.parse(saved);
+      connectionToken = chat.connectionToken || null;
       openSession().catch(() => {
         sessionStorage.removeItem(STORAGE_KEY);
         resetToStart();

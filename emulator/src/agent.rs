@@ -275,9 +275,15 @@ fn typing(inner: &mut Inner, contact_id: &str) {
 }
 
 fn say(inner: &mut Inner, contact_id: &str, text: &str) -> Option<String> {
+    say_as(inner, contact_id, "text/plain", text)
+}
+
+/// The agent sends `text` as `content_type` (text/plain, or text/markdown in a chat whose
+/// widget asked for it).
+fn say_as(inner: &mut Inner, contact_id: &str, content_type: &str, text: &str) -> Option<String> {
     let contact = inner.contacts.get_mut(contact_id).filter(|c| !c.ended)?;
     let agent = contact.agent()?.clone();
-    let item = message_item(contact, &agent, "text/plain", text);
+    let item = message_item(contact, &agent, content_type, text);
     let id = item["Id"].as_str().map(str::to_owned);
     publish(contact, item, true);
     id
@@ -351,6 +357,8 @@ fn send_attachment(
 #[serde(rename_all = "PascalCase")]
 pub struct AgentMessage {
     content: String,
+    /// `text/plain` unless given.
+    content_type: Option<String>,
 }
 
 /// Body of `POST /_local/contacts/{id}/agent/interactive`.
@@ -438,13 +446,35 @@ pub async fn control_message(
     Path(id): Path<String>,
     Json(body): Json<AgentMessage>,
 ) -> Response {
+    let content_type = body.content_type.as_deref().unwrap_or("text/plain");
+    if content_type != "text/plain" && content_type != "text/markdown" {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "ContentType must be text/plain or text/markdown"})),
+        )
+            .into_response();
+    }
     let sent = store.with(|inner| {
-        join(&store, inner, &id)?;
-        say(inner, &id, &body.content)
+        let contact = inner.contacts.get(&id).ok_or(StatusCode::NOT_FOUND)?;
+        let supported = content_type == "text/plain"
+            || contact
+                .supported_messaging_content_types
+                .iter()
+                .any(|t| t == content_type);
+        if !supported {
+            return Err(StatusCode::BAD_REQUEST);
+        }
+        join(&store, inner, &id).ok_or(StatusCode::NOT_FOUND)?;
+        say_as(inner, &id, content_type, &body.content).ok_or(StatusCode::NOT_FOUND)
     });
     match sent {
-        Some(message_id) => (StatusCode::CREATED, Json(json!({"Id": message_id}))).into_response(),
-        None => not_found(),
+        Ok(message_id) => (StatusCode::CREATED, Json(json!({"Id": message_id}))).into_response(),
+        Err(StatusCode::NOT_FOUND) => not_found(),
+        Err(status) => (
+            status,
+            Json(json!({"message": "this chat's widget did not ask for text/markdown"})),
+        )
+            .into_response(),
     }
 }
 

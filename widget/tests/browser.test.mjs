@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { mkdirSync, readFileSync } from "node:fs";
+import { deflateSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -39,6 +40,8 @@ async function startStack() {
       API_PORT: String(ports.api),
       WIDGET_PORT: String(ports.widget),
       CONNECT_LOCAL_ARGS: "--agent-delay-ms 200 --reply-delay-ms 300 --reject-attachments-matching rejected",
+      // The deployment turns the post-chat survey on.
+      DISCONNECT_ON_CUSTOMER_EXIT: "AGENT",
     },
     stdio: ["ignore", "pipe", "inherit"],
     detached: true,
@@ -79,14 +82,51 @@ async function admin(path, body) {
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
+// A solid-colour PNG of `size` x `size` pixels.
+function png(size, [r, g, b]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const byte of buf) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "ascii");
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, sum]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => [r, g, b]).flat())]);
+  const pixels = deflateSync(Buffer.concat(Array.from({ length: size }, () => row)));
+  return Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), chunk("IHDR", header), chunk("IDAT", pixels), chunk("IEND", Buffer.alloc(0))]);
+}
+
 async function newPage() {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT_MS);
   const problems = [];
   page.on("pageerror", (e) => problems.push(String(e)));
-  return { context, page, problems };
+  // A Content-Security-Policy refusal is a console error, not a page error.
+  page.on("console", (m) => { if (m.type() === "error" && /Content Security Policy/.test(m.text())) problems.push(m.text()); });
+  // CreateParticipantConnection calls, by whoever makes them (chatjs or the page).
+  const connections = [];
+  page.on("request", (r) => { if (r.method() === "POST" && r.url().endsWith("/participant/connection")) connections.push(r.url()); });
+  return { context, page, problems, connections };
 }
+
+// Words from the API that a customer should never read in an error.
+const INTERNAL_WORDS = /AttachmentName|AttachmentSizeInBytes|ContentType|ParticipantDetails|DisplayName|InvalidField|HTTP \d/;
 
 async function shot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
@@ -127,6 +167,12 @@ describe("reference chat page in a real browser", () => {
     const { page, context, problems } = await newPage();
     await page.goto(pageUrl());
     await shot(page, "01-start-form");
+    // A name with nothing visible in it: refused, in the customer's words.
+    await page.fill("#display-name", "\u200b\u200b");
+    await page.click("#start-chat");
+    await page.locator("#error", { hasText: "please enter your name" }).waitFor();
+    assert.doesNotMatch(await page.textContent("#error"), INTERNAL_WORDS);
+    await shot(page, "01b-name-refused");
     const contactId = await startChat(page, "Ana");
     for (const text of ["Where is my order?", "It is order 1234", "Thanks"]) {
       await send(page, text);
@@ -151,9 +197,11 @@ describe("reference chat page in a real browser", () => {
     await context.close();
   });
 
-  test("shows a streamed answer in one bubble that ends with the whole message", async () => {
+  test("asks for streamed answers and shows one in one bubble that ends with the whole message", async () => {
     const { page, context, problems } = await newPage();
     const contactId = await startChat(page, "Sam");
+    const asked = (await admin(`/_local/contacts/${contactId}`)).body;
+    assert.equal(asked.ResponseMode, "INCREMENTAL");
     const text = "Here is a streamed answer, written a few words at a time.";
     const { status, body } = await admin(`/_local/contacts/${contactId}/bot/stream`, { Content: text, Chunks: 5 });
     assert.equal(status, 201);
@@ -184,24 +232,37 @@ describe("reference chat page in a real browser", () => {
   });
 
   test("uploads a PNG and a PDF through our functions, and refuses an .exe and an over-size file", async () => {
-    const { page, context } = await newPage();
+    const { page, context, connections } = await newPage();
     const contactId = await startChat(page, "Bea");
-    const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a0d1b9d50000000049454e44ae426082", "hex");
+    const image = png(64, [230, 126, 34]);
     const pdf = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
-    for (const file of [{ name: "photo.png", mimeType: "image/png", buffer: png }, { name: "invoice.pdf", mimeType: "application/pdf", buffer: pdf }]) {
+    for (const file of [{ name: "photo.png", mimeType: "image/png", buffer: image }, { name: "invoice.pdf", mimeType: "application/pdf", buffer: pdf }]) {
       await page.setInputFiles("#file", file);
       await page.locator(`.message--mine[data-status="APPROVED"]`, { hasText: file.name }).waitFor();
     }
+    // The image shows as a thumbnail drawn from its bytes, the PDF with a PDF file icon.
+    const thumbnail = page.locator(".message--mine .attachment__thumbnail[alt='photo.png']");
+    await thumbnail.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector(".attachment__thumbnail[alt='photo.png']");
+      return img && img.complete && img.naturalWidth === 64 && img.src.startsWith("blob:");
+    });
+    await page.locator(".message--mine", { hasText: "invoice.pdf" }).locator('.file-icon[data-kind="pdf"]').waitFor();
     await shot(page, "04-attachments-approved");
+    // start-chat answered the connection credentials: the only CreateParticipantConnection
+    // is chatjs's own, none for the uploads.
+    assert.equal(connections.length, 1, "one CreateParticipantConnection for the whole chat");
 
     await page.setInputFiles("#file", { name: "setup.exe", mimeType: "application/x-msdownload", buffer: Buffer.from("MZ") });
     await page.locator("#error", { hasText: "setup.exe" }).waitFor();
-    assert.match(await page.textContent("#error"), /file type not supported/);
+    assert.match(await page.textContent("#error"), /this type of file can't be sent/);
+    assert.doesNotMatch(await page.textContent("#error"), INTERNAL_WORDS);
     await shot(page, "05-refused-type");
 
     await page.setInputFiles("#file", { name: "huge.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(20 * 1024 * 1024 + 1) });
     await page.locator("#error", { hasText: "huge.pdf" }).waitFor();
-    assert.match(await page.textContent("#error"), /at most 20 MB \(20971520 bytes\)/);
+    assert.match(await page.textContent("#error"), /too large\. Files can be up to 20 MB/);
+    assert.doesNotMatch(await page.textContent("#error"), INTERNAL_WORDS);
     await shot(page, "06-refused-size");
 
     const contact = (await admin(`/_local/contacts/${contactId}`)).body;
@@ -255,17 +316,115 @@ describe("reference chat page in a real browser", () => {
     await context.close();
   });
 
-  test("ends the chat from the customer's side", async () => {
-    const { page, context } = await newPage();
+  test("ends the chat from the customer's side through the post-chat survey", async () => {
+    const { page, context, problems } = await newPage();
     const contactId = await startChat(page, "Fay");
     await page.click("#end-chat");
+    // The deployment sends DisconnectOnCustomerExit: the agent leaves, the survey asks.
+    await page.locator(".event", { hasText: "left the chat" }).waitFor();
+    const question = page.locator(".message--survey", { hasText: "how would you rate this chat" });
+    await question.waitFor();
+    await page.locator("#status", { hasText: "One last question" }).waitFor();
+    assert.equal(await page.isVisible("#composer"), true, "the customer can answer");
+    await shot(page, "09-survey-question");
+    await send(page, "5");
+    await page.locator(".message--survey", { hasText: "Thank you for your feedback" }).waitFor();
     await page.locator(".event", { hasText: "The chat has ended" }).waitFor();
     await page.locator("#status", { hasText: "Chat ended" }).waitFor();
     assert.equal(await page.isHidden("#composer"), true);
-    assert.equal((await admin(`/_local/contacts/${contactId}`)).body.Ended, true);
-    await shot(page, "09-ended-by-customer");
+    const contact = (await admin(`/_local/contacts/${contactId}`)).body;
+    assert.equal(contact.Ended, true);
+    assert.equal(contact.Survey.Answer, "5");
+    await shot(page, "09b-ended-after-survey");
     await page.reload();
     await page.locator("#start-form").waitFor({ state: "visible" });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("renders each interactive template and sends the customer's choice as interactive.response", async () => {
+    const { page, context, problems } = await newPage();
+    const contactId = await startChat(page, "Kai");
+    const cases = [
+      ["ListPicker", "Billing"],
+      ["Panel", "Track my order"],
+      ["QuickReply", "Great"],
+      ["Carousel", "Choose Plus"],
+    ];
+    for (const [template, option] of cases) {
+      assert.equal((await admin(`/_local/contacts/${contactId}/agent/interactive`, { TemplateType: template })).status, 201);
+      const box = page.locator(`.interactive[data-template="${template}"]`).last();
+      await box.waitFor();
+      await shot(page, `13-interactive-${template.toLowerCase()}`);
+      await box.locator(".interactive__option", { hasText: option }).click();
+      await page.locator(".message--mine", { hasText: option }).waitFor();
+      await page.locator(".message--theirs", { hasText: `You chose: ${option}` }).waitFor();
+      assert.equal(await box.locator("button:not([disabled])").count(), 0, "options are closed once answered");
+    }
+    // A time slot: the agent reads the date the customer picked.
+    await admin(`/_local/contacts/${contactId}/agent/interactive`, { TemplateType: "TimePicker" });
+    const picker = page.locator('.interactive[data-template="TimePicker"]');
+    await picker.waitFor();
+    await picker.locator(".interactive__option").first().click();
+    await page.locator(".message--theirs", { hasText: /You chose: \d{4}-\d{2}-\d{2}T09:00/ }).waitFor();
+    await shot(page, "13-interactive-timepicker");
+    // A template this page does not draw falls back to its text.
+    await admin(`/_local/contacts/${contactId}/agent/interactive`, { TemplateType: "ViewResource" });
+    await page.locator('.interactive[data-template="ViewResource"] .interactive__fallback', { hasText: "Please confirm" }).waitFor();
+
+    const transcript = (await admin(`/_local/contacts/${contactId}`)).body.Transcript;
+    const answers = transcript.filter((i) => i.ParticipantRole === "CUSTOMER" && i.ContentType === "application/vnd.amazonaws.connect.message.interactive.response");
+    assert.equal(answers.length, 5, "one interactive.response per answered template");
+    assert.deepEqual(JSON.parse(answers[0].Content).data.content.elements, [{ title: "Billing" }]);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("renders markdown from the agent and shows hostile markup from either side as text", async () => {
+    const { page, context, problems } = await newPage();
+    const contactId = await startChat(page, "Lou");
+    const hostile = [
+      "**Order 1234** has *shipped*:",
+      "- [Track it](https://example.com/track?id=1234)",
+      "- [Free gift](javascript:window.__pwned=1)",
+      "<img src=x onerror=\"window.__pwned=2\"><script>window.__pwned=3</script>",
+    ].join("\n");
+    const sent = await admin(`/_local/contacts/${contactId}/agent/messages`, { Content: hostile, ContentType: "text/markdown" });
+    assert.equal(sent.status, 201);
+    const bubble = page.locator(`li.message[data-id="${sent.body.Id}"]`);
+    await bubble.locator(".markdown strong", { hasText: "Order 1234" }).waitFor();
+    assert.equal(await bubble.locator(".markdown em", { hasText: "shipped" }).count(), 1);
+    assert.equal(await bubble.locator('.markdown li a[href="https://example.com/track?id=1234"][rel~="noopener"]').count(), 1);
+    assert.equal(await bubble.locator("a[href^='javascript']").count(), 0, "no javascript: link");
+    assert.equal(await bubble.locator("li", { hasText: "Free gift" }).count(), 1, "the unsafe link stays as its text");
+    assert.equal(await bubble.locator("img, script").count(), 0, "markup arrives as text");
+    assert.match(await bubble.textContent(), /<img src=x onerror="window\.__pwned=2"><script>window\.__pwned=3<\/script>/);
+    assert.equal(await bubble.locator(".markdown em", { hasText: "pwned" }).count(), 0, "underscores inside words are not emphasis");
+    // The customer's own hostile text is shown as text too, on their page and in the agent's echo.
+    await send(page, "<img src=y onerror=\"window.__pwned=4\"> **not bold**");
+    await page.locator(".message--theirs", { hasText: "You said: <img src=y" }).waitFor();
+    assert.equal(await page.locator(".messages img").count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await shot(page, "14-markdown-and-hostile-text");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("opens its own connection for attachments when start-chat answers without credentials", async () => {
+    const { page, context, connections } = await newPage();
+    // An older backend, or one that does not pass ConnectionTypes on: no ConnectionCredentials.
+    await page.route("**/chat", async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      const response = await route.fetch();
+      const body = await response.json();
+      delete body.data.startChatResult.ConnectionCredentials;
+      await route.fulfill({ response, json: body });
+    });
+    await startChat(page, "Max");
+    await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+    await page.locator('.message--mine[data-status="APPROVED"]', { hasText: "notes.txt" }).waitFor();
+    await page.locator(".message--mine", { hasText: "notes.txt" }).locator('.file-icon[data-kind="txt"]').waitFor();
+    assert.equal(connections.length, 2, "chatjs's connection and the page's own");
     await context.close();
   });
 
