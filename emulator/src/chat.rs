@@ -2,8 +2,7 @@
 //! their delivery to every websocket of the contact (sender included), ending a chat, and
 //! GetTranscript's paging. Callers hold the store lock; nothing here awaits.
 
-use std::sync::Arc;
-
+use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
@@ -72,7 +71,8 @@ pub fn event_item(
 /// drains, as a managed service closes a consumer that falls too far behind.
 pub fn publish(contact: &mut Contact, item: Map<String, Value>, keep: bool) {
     let item = Value::Object(item);
-    let frame: Arc<str> = json!({
+    // Serialised once; every subscriber's queue shares the same bytes.
+    let frame: Utf8Bytes = json!({
         "content": item.to_string(),
         "contentType": "application/json",
         "topic": "aws/chat",

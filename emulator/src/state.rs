@@ -4,7 +4,7 @@
 //! none is lost.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -128,7 +128,7 @@ pub struct Contact {
     /// Websockets subscribed to `aws/chat`; each gets every pushed frame through a bounded
     /// queue ([`crate::websocket::QUEUE_FRAMES`]).
     #[serde(skip)]
-    pub subscribers: Vec<tokio::sync::mpsc::Sender<Arc<str>>>,
+    pub subscribers: Vec<tokio::sync::mpsc::Sender<axum::extract::ws::Utf8Bytes>>,
     /// `participant/ClientToken` -> SendMessage's answer, for its idempotency.
     #[serde(skip)]
     pub message_tokens: HashMap<String, serde_json::Value>,

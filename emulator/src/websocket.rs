@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -20,6 +20,10 @@ const URL_VALIDITY: Duration = Duration::from_secs(100);
 
 /// Frames waiting for one socket at most; a client that lets more pile up is disconnected.
 pub const QUEUE_FRAMES: usize = 256;
+/// Each socket's read buffer. Clients send only small control frames (subscribe, heartbeat,
+/// ping); tungstenite's 128 KiB default, zeroed for every socket, cost most of the memory and
+/// much of the CPU of thousands of open chats.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 
 /// `GET /participant/websocket/{id}`: upgrades to the chat websocket.
 pub async fn upgrade(
@@ -36,14 +40,18 @@ pub async fn upgrade(
         (open && issued.elapsed() < URL_VALIDITY).then_some(owner)
     });
     match owner {
-        Some(owner) => ws.on_upgrade(move |socket| session(store, owner, socket)),
+        // Frames are written as they are sent (no write buffering): each is a whole chat item.
+        Some(owner) => ws
+            .read_buffer_size(READ_BUFFER_BYTES)
+            .write_buffer_size(0)
+            .on_upgrade(move |socket| session(store, owner, socket)),
         None => AwsError::new("AccessDeniedException", "Forbidden").into_response(),
     }
 }
 
 async fn session(store: Arc<Store>, owner: TokenOwner, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<Arc<str>>(QUEUE_FRAMES);
+    let (tx, mut rx) = mpsc::channel::<Utf8Bytes>(QUEUE_FRAMES);
     // Kept here until the client subscribes; afterwards only the contact holds the sender, so
     // the channel closes (and so does the socket) when the chat ends.
     let mut unsubscribed = Some(tx);
@@ -63,7 +71,7 @@ async fn session(store: Arc<Store>, owner: TokenOwner, socket: WebSocket) {
             }
             outgoing = rx.recv() => {
                 let Some(frame) = outgoing else { break };
-                if sink.send(Message::Text(frame.as_ref().into())).await.is_err() {
+                if sink.send(Message::Text(frame)).await.is_err() {
                     break;
                 }
             }
@@ -77,7 +85,7 @@ fn answer(
     store: &Store,
     owner: &TokenOwner,
     text: &str,
-    unsubscribed: &mut Option<mpsc::Sender<Arc<str>>>,
+    unsubscribed: &mut Option<mpsc::Sender<Utf8Bytes>>,
 ) -> Option<String> {
     let frame: Value = serde_json::from_str(text).ok()?;
     match frame["topic"].as_str()? {

@@ -1,9 +1,13 @@
 //! chat-load: a bounded, loopback-only load test of connect-local. It starts connect-local
-//! in-process, opens N chats (a customer and an agent each, both on websockets), has every chat
-//! exchange M messages through the Participant Service, and reports delivery latency to the
-//! other participant (p50 / p95 / p99 / max) and lost or duplicated deliveries, which must be 0.
+//! in-process, or uses one running in its own process (`--target`), opens N chats (a customer
+//! and an agent each, both on websockets), has every chat exchange M messages through the
+//! Participant Service, and reports messages per second, delivery latency to the other
+//! participant (p50 / p95 / p99 / max), lost or duplicated deliveries (which must be 0) and its
+//! own peak RSS.
 //!
-//! `cargo run --release -p bench --bin chat-load -- [--chats 500] [--messages 20] [--deadline-secs 180]`
+//! `cargo run --profile bench-tools -p bench --bin chat-load -- [--chats 500] [--messages 20]
+//! [--in-flight 512] [--target http://127.0.0.1:PORT] [--deadline-secs 180]`
+//! (`scripts/chat-load.sh` runs connect-local and chat-load as two processes.)
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -13,7 +17,7 @@ use std::time::{Duration, Instant};
 use bench::client::{create_connection, field, raise_open_file_limit, send_json, start_chat};
 use connect_local::Options;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -35,6 +39,14 @@ struct Args {
     /// Messages each side of each chat sends.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     messages: u32,
+    /// SendMessage calls in flight at once, across all chats (the clients' concurrency). A
+    /// message's latency is measured from the moment its call goes out.
+    #[arg(long = "in-flight", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    in_flight: u32,
+    /// A connect-local already running (its base URL, started with `--agent off`); without it,
+    /// one is started in this process.
+    #[arg(long)]
+    target: Option<String>,
     /// The whole run's time limit, in seconds.
     #[arg(long = "deadline-secs", default_value = "180", value_parser = seconds)]
     deadline: Duration,
@@ -81,20 +93,32 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: &Args) -> Result<bool, String> {
-    let server = connect_local::start(Options {
-        agent: false,
-        ..Options::default()
-    })
-    .await
-    .map_err(|e| format!("connect-local: {e}"))?;
-    let base = server.base_url.clone();
+    let server = match &args.target {
+        Some(_) => None,
+        None => Some(
+            connect_local::start(Options {
+                agent: false,
+                ..Options::default()
+            })
+            .await
+            .map_err(|e| format!("connect-local: {e}"))?,
+        ),
+    };
+    let base = match (&args.target, &server) {
+        (Some(target), _) => target.trim_end_matches('/').to_owned(),
+        (None, Some(server)) => server.base_url.clone(),
+        (None, None) => unreachable!("a server is started when there is no target"),
+    };
+    let in_flight = args.in_flight as usize;
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(SETUP_CONCURRENCY * 2)
+        .pool_max_idle_per_host(in_flight.max(SETUP_CONCURRENCY * 2))
         .build()
         .map_err(|e| e.to_string())?;
     println!(
-        "chat-load: {} chats x {} messages over websockets through connect-local at {base}",
-        args.chats, args.messages
+        "chat-load: {} chats x {} messages over websockets through connect-local at {base} ({}), at most {in_flight} SendMessage calls in flight",
+        args.chats,
+        args.messages,
+        if server.is_some() { "same process" } else { "its own process" }
     );
 
     let setup_started = Instant::now();
@@ -114,11 +138,17 @@ async fn run(args: &Args) -> Result<bool, String> {
     let setup_time = setup_started.elapsed();
 
     let exchange_started = Instant::now();
+    let window = Arc::new(Semaphore::new(in_flight));
     let mut runs = Vec::with_capacity(chats.len());
     for (i, chat) in chats.into_iter().enumerate() {
-        let (http, base, messages) = (http.clone(), base.clone(), args.messages as usize);
+        let (http, base, messages, window) = (
+            http.clone(),
+            base.clone(),
+            args.messages as usize,
+            window.clone(),
+        );
         runs.push(tokio::spawn(async move {
-            exchange(&http, &base, i, chat, messages).await
+            exchange(&http, &base, &window, i, chat, messages).await
         }));
     }
     let (mut latencies, mut expected, mut received, mut lost, mut duplicated) =
@@ -132,7 +162,9 @@ async fn run(args: &Args) -> Result<bool, String> {
         duplicated += outcome.duplicated;
     }
     let exchange_time = exchange_started.elapsed();
-    server.stop().await;
+    if let Some(server) = server {
+        server.stop().await;
+    }
 
     latencies.sort();
     let pct = |p: usize| {
@@ -164,9 +196,28 @@ async fn run(args: &Args) -> Result<bool, String> {
         pct(99),
         latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     );
+    println!(
+        "peak RSS:   {:.1} MB (chat-load{})",
+        peak_rss_mb(),
+        if args.target.is_some() {
+            ""
+        } else {
+            " and connect-local"
+        }
+    );
     let ok = lost == 0 && duplicated == 0 && received == expected;
     println!("result:     {}", if ok { "PASS" } else { "FAIL" });
     Ok(ok)
+}
+
+/// This process's peak resident set size, in MB.
+fn peak_rss_mb() -> f64 {
+    // SAFETY: getrusage only writes the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0.0;
+    }
+    usage.ru_maxrss as f64 / 1024.0
 }
 
 /// StartChatContact (SigV4-signed), the agent joins, both open their connection and websocket.
@@ -204,7 +255,11 @@ async fn connect_party(
     let token = connection["ConnectionCredentials"]["ConnectionToken"]
         .as_str()
         .ok_or("no ConnectionToken")?;
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+    // Small buffers, as connect-local uses: the frames are chat items of a few hundred bytes.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false)
         .await
         .map_err(|e| format!("websocket: {e}"))?;
     socket
@@ -234,6 +289,7 @@ struct Outcome {
 async fn exchange(
     http: &reqwest::Client,
     base: &str,
+    window: &Semaphore,
     i: usize,
     chat: Chat,
     messages: usize,
@@ -250,6 +306,7 @@ async fn exchange(
             &agent.token
         };
         let tag = format!("chat {i} message {j}");
+        let _permit = window.acquire().await.map_err(|e| e.to_string())?;
         sent_at
             .lock()
             .map_err(|e| e.to_string())?
@@ -291,6 +348,30 @@ async fn exchange(
     Ok(outcome)
 }
 
+/// The parts of a websocket frame chat-load reads: `content` is the chat item as JSON text.
+#[derive(serde::Deserialize)]
+struct Frame<'a> {
+    #[serde(borrow)]
+    content: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The parts of a chat item chat-load reads.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Item {
+    r#type: Option<String>,
+    content: Option<String>,
+}
+
+/// The tag (content) of a frame that carries a MESSAGE item.
+fn message_tag(text: &str) -> Option<String> {
+    let frame: Frame<'_> = serde_json::from_str(text).ok()?;
+    let item: Item = serde_json::from_str(&frame.content?).ok()?;
+    (item.r#type.as_deref() == Some("MESSAGE"))
+        .then_some(item.content)
+        .flatten()
+}
+
 /// Reads MESSAGE items until `expected` distinct ones arrived, the socket closed, or the drain
 /// time passed without news.
 async fn read_messages(mut socket: Socket, expected: usize) -> Received {
@@ -301,35 +382,15 @@ async fn read_messages(mut socket: Socket, expected: usize) -> Received {
         };
         let Message::Text(text) = frame else { continue };
         let now = Instant::now();
-        let Ok(envelope) = serde_json::from_str::<Value>(&text) else {
-            continue;
-        };
-        let Some(item) = envelope["content"]
-            .as_str()
-            .and_then(|c| serde_json::from_str::<Value>(c).ok())
-        else {
-            continue;
-        };
-        if item["Type"] == "MESSAGE" {
-            if let Some(tag) = item["Content"].as_str() {
-                received.entry(tag.to_owned()).or_default().push(now);
-            }
+        if let Some(tag) = message_tag(&text) {
+            received.entry(tag).or_default().push(now);
         }
     }
     // Catch late duplicates for a moment after everything arrived.
     while let Ok(Some(Ok(Message::Text(text)))) =
         tokio::time::timeout(Duration::from_millis(200), socket.next()).await
     {
-        if let Some(tag) = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|e| {
-                e["content"]
-                    .as_str()
-                    .and_then(|c| serde_json::from_str::<Value>(c).ok())
-            })
-            .filter(|i| i["Type"] == "MESSAGE")
-            .and_then(|i| i["Content"].as_str().map(str::to_owned))
-        {
+        if let Some(tag) = message_tag(&text) {
             received.entry(tag).or_default().push(Instant::now());
         }
     }
