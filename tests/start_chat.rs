@@ -334,6 +334,12 @@ async fn invalid_event_files_are_refused_with_their_field() {
             "AttributeNotAllowed",
             Some("Attributes.isAdmin"),
         ),
+        (
+            "start-chat-invalid-customer-id.json",
+            400,
+            "InvalidField",
+            Some("CustomerId"),
+        ),
         ("start-chat-invalid-json.json", 400, "InvalidBody", None),
     ];
     for (name, status, code, field) in cases {
