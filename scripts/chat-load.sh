@@ -17,13 +17,7 @@ target/bench-tools/connect-local --listen 127.0.0.1:0 --agent off >"$ready" 2>/d
 server=$!
 stop() { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$ready"; }
 trap stop EXIT
-for _ in $(seq 1 300); do
-  grep -q "^connect-local ready at " "$ready" && break
-  kill -0 "$server" 2>/dev/null || { echo "connect-local exited" >&2; exit 1; }
-  sleep 0.1
-done
-url="$(sed -n 's/^connect-local ready at //p' "$ready" | head -n 1)"
-[ -n "$url" ] || { echo "connect-local did not come up" >&2; exit 1; }
+url="$(connect_local_url "$ready" "$server" 300)"
 
 status=0
 target/bench-tools/chat-load --target "$url" "$@" || status=$?

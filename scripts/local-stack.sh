@@ -38,19 +38,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 log "starting connect-local on 127.0.0.1:$CONNECT_LOCAL_PORT"
-# Its ready line names the address it bound (the port it took when asked for port 0).
 ready_line="$(mktemp)"
 # shellcheck disable=SC2086 # CONNECT_LOCAL_ARGS is a list of flags
 target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" ${CONNECT_LOCAL_ARGS:-} >"$ready_line" &
 pids+=("$!")
-for _ in $(seq 1 600); do
-  grep -q "^connect-local ready at " "$ready_line" && break
-  kill -0 "${pids[0]}" 2>/dev/null || { echo "connect-local exited" >&2; exit 1; }
-  sleep 0.1
-done
-CONNECT_URL="$(sed -n 's/^connect-local ready at //p' "$ready_line" | head -n 1)"
+CONNECT_URL="$(connect_local_url "$ready_line" "${pids[0]}" 600)"
 rm -f "$ready_line"
-[ -n "$CONNECT_URL" ] || { echo "connect-local did not come up" >&2; exit 1; }
 
 # What a deployment sets through template.yaml, pointed at connect-local. The credentials are
 # connect-local's documented dummy ones; nothing here can reach AWS.

@@ -13,6 +13,21 @@ VENV="$PROJECT_ROOT/.venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# Waits for connect-local (process PID, stdout in FILE) to print its ready line, which names
+# the address it bound (the port it took when asked for port 0), and prints its base URL.
+# Fails when the process exits or TRIES tenths of a second pass first.
+connect_local_url() { # FILE PID TRIES
+  for _ in $(seq 1 "$3"); do
+    grep -q "^connect-local ready at " "$1" && break
+    kill -0 "$2" 2>/dev/null || { echo "connect-local exited" >&2; return 1; }
+    sleep 0.1
+  done
+  local url
+  url="$(sed -n 's/^connect-local ready at //p' "$1" | head -n 1)"
+  [ -n "$url" ] || { echo "connect-local did not come up" >&2; return 1; }
+  echo "$url"
+}
+
 ensure_venv() {
   if [ ! -x "$VENV/bin/python" ]; then
     log "creating $VENV"

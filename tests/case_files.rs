@@ -114,12 +114,16 @@ async fn a_case_file_goes_through_start_put_complete_and_is_approved_on_the_case
 /// The case's File related items, read through the Cases API: (related item id, file ARN).
 async fn file_items(stack: &Stack, case_id: &str) -> Vec<(String, String)> {
     use aws_sdk_connectcases::types::{FileFilter, RelatedItemContent, RelatedItemTypeFilter};
-    let domain_id = CASES_DOMAIN_ARN.rsplit_once("domain/").unwrap().1;
+    let cases = stack
+        .case_files_config
+        .cases
+        .as_ref()
+        .expect("case files on");
     let found = stack
         .case_clients
         .cases
         .search_related_items()
-        .domain_id(domain_id)
+        .domain_id(cases.domain_id())
         .case_id(case_id)
         .filters(RelatedItemTypeFilter::File(FileFilter::builder().build()))
         .send()

@@ -1,6 +1,7 @@
 //! Shared pieces of the loopback measurement tools: a minimal signed Connect client for
 //! connect-local ([`client`]) and a Lambda Runtime API server to run bootstraps under
-//! ([`runtime_api`]), and a canned-answer stand-in for Connect ([`stub`]).
+//! ([`runtime_api`]), a canned-answer stand-in for Connect ([`stub`]), and the peak memory of a
+//! process ([`peak_rss_kb`]).
 
 pub mod client;
 pub mod runtime_api;
@@ -21,4 +22,16 @@ pub async fn serve_on_loopback(
             .await;
     });
     Ok((addr, tx))
+}
+
+/// A process's peak resident set size (`VmHWM` in `/proc/<process>/status`), in KiB; `process`
+/// is a pid or `self`.
+pub fn peak_rss_kb(process: impl std::fmt::Display) -> Result<u64, String> {
+    let status =
+        std::fs::read_to_string(format!("/proc/{process}/status")).map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmHWM in /proc status".into())
 }

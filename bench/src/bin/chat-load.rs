@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bench::client::{create_connection, field, raise_open_file_limit, send_json, start_chat};
+use bench::peak_rss_kb;
 use connect_local::Options;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
@@ -198,7 +199,7 @@ async fn run(args: &Args) -> Result<bool, String> {
     );
     println!(
         "peak RSS:   {:.1} MB (chat-load{})",
-        peak_rss_mb(),
+        peak_rss_kb("self")? as f64 / 1024.0,
         if args.target.is_some() {
             ""
         } else {
@@ -208,16 +209,6 @@ async fn run(args: &Args) -> Result<bool, String> {
     let ok = lost == 0 && duplicated == 0 && received == expected;
     println!("result:     {}", if ok { "PASS" } else { "FAIL" });
     Ok(ok)
-}
-
-/// This process's peak resident set size, in MB.
-fn peak_rss_mb() -> f64 {
-    // SAFETY: getrusage only writes the struct we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return 0.0;
-    }
-    usage.ru_maxrss as f64 / 1024.0
 }
 
 /// StartChatContact (SigV4-signed), the agent joins, both open their connection and websocket.

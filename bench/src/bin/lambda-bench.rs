@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use bench::client::{create_connection, field, send_json, start_chat};
+use bench::peak_rss_kb;
 use bench::runtime_api::RuntimeApi;
 use connect_local::Options;
 use serde_json::{json, Value};
@@ -578,17 +579,6 @@ fn cpu_time(pid: u32) -> Option<Duration> {
         total += Duration::from_nanos(schedstat.split_whitespace().next()?.parse().ok()?);
     }
     Some(total)
-}
-
-/// The process's peak resident set size (VmHWM), in KiB.
-fn peak_rss_kb(pid: u32) -> Result<u64, String> {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM in /proc status".into())
 }
 
 fn median<T: Ord + Copy + Default>(values: &mut [T]) -> T {
