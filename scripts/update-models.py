@@ -23,6 +23,10 @@ SERVICES = {
         "StartAttachedFileUpload",
         "CompleteAttachedFileUpload",
         "GetAttachedFile",
+        "CreateContactFlow",
+        "UpdateContactFlowContent",
+        "DescribeContactFlow",
+        "ListContactFlows",
     ]),
     "connectparticipant/2018-09-07": ("connectparticipant.json", None),
     "connectcases/2022-10-03": ("connectcases.json", [

@@ -503,10 +503,22 @@ async fn send_in_region(
                 let encoded = percent_encoding::utf8_percent_encode(&text, LABEL).to_string();
                 path = path.replace(&format!("{{{wire_name}}}"), &encoded);
             }
-            Some("querystring") => query.push(format!(
-                "{wire_name}={}",
-                percent_encoding::utf8_percent_encode(&text, LABEL)
-            )),
+            // A list member of the query repeats its key, once per item.
+            Some("querystring") => {
+                let items = match value {
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                        .collect(),
+                    _ => vec![text],
+                };
+                for item in items {
+                    query.push(format!(
+                        "{wire_name}={}",
+                        percent_encoding::utf8_percent_encode(&item, LABEL)
+                    ));
+                }
+            }
             Some("header") => headers.push((wire_name.to_owned(), text)),
             _ => {
                 body.insert(name.clone(), value.clone());
@@ -748,6 +760,63 @@ async fn connect_local_conforms_to_the_service_models() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
+
+    // Amazon Connect flows: one is created, updated, described and listed.
+    let flow = |text: &str| {
+        json!({"Version": "2019-10-30", "StartAction": "say", "Actions": [
+            {"Identifier": "say", "Type": "MessageParticipant", "Parameters": {"Text": text},
+             "Transitions": {"NextAction": "end"}},
+            {"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+        ]})
+        .to_string()
+    };
+    let create = json!({"InstanceId": instance, "Name": "Conformance flow", "Type": "CONTACT_FLOW",
+        "Content": flow("Hello $.Attributes.plan"), "Description": "made by the conformance suite",
+        "Status": "PUBLISHED", "Tags": {"team": "chat"}});
+    found
+        .invalid(&stack, &connect, "CreateContactFlow", &create)
+        .await;
+    let created = found
+        .valid(&stack, &connect, "CreateContactFlow", &create)
+        .await;
+    let flow_id = created["ContactFlowId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let update =
+        json!({"InstanceId": instance, "ContactFlowId": flow_id, "Content": flow("Hi again")});
+    found
+        .invalid(&stack, &connect, "UpdateContactFlowContent", &update)
+        .await;
+    found
+        .valid(&stack, &connect, "UpdateContactFlowContent", &update)
+        .await;
+    let describe = json!({"InstanceId": instance, "ContactFlowId": flow_id});
+    found
+        .invalid(&stack, &connect, "DescribeContactFlow", &describe)
+        .await;
+    let described = found
+        .valid(&stack, &connect, "DescribeContactFlow", &describe)
+        .await;
+    assert!(
+        described["ContactFlow"]["Content"]
+            .as_str()
+            .is_some_and(|c| c.contains("Hi again")),
+        "{described}"
+    );
+    let list = json!({"InstanceId": instance, "ContactFlowTypes": ["CONTACT_FLOW", "CUSTOMER_QUEUE"], "MaxResults": 2});
+    found
+        .invalid(&stack, &connect, "ListContactFlows", &list)
+        .await;
+    let listed = found
+        .valid(&stack, &connect, "ListContactFlows", &list)
+        .await;
+    assert_eq!(
+        listed["ContactFlowSummaryList"].as_array().map(Vec::len),
+        Some(2),
+        "{listed}"
+    );
+    assert!(listed["NextToken"].is_string(), "three flows, pages of two");
 
     // The Participant Service, every operation, the disconnect last.
     let connection_input = json!({"ParticipantToken": participant_token, "Type": ["WEBSOCKET", "CONNECTION_CREDENTIALS"], "ConnectParticipant": true});

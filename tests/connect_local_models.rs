@@ -756,7 +756,9 @@ async fn a_customer_leaving_a_survey_contact_gets_the_survey_and_its_answer_is_r
     let (_, contact) = stack
         .admin_get(&format!("/_local/contacts/{contact_id}"))
         .await;
-    assert_eq!(contact["Survey"]["Answer"], "5");
+    // The shipped disconnect flow records the answer as a contact attribute.
+    assert_eq!(contact["Attributes"]["SurveyRating"], "5");
+    assert_eq!(contact["Flow"]["DisconnectFlowStarted"], true);
     assert_eq!(contact["Ended"], true);
 }
 
@@ -779,7 +781,8 @@ async fn without_disconnect_on_customer_exit_leaving_ends_the_chat_at_once() {
         .admin_get(&format!("/_local/contacts/{contact_id}"))
         .await;
     assert_eq!(contact["Ended"], true);
-    assert!(contact["Survey"].is_null());
+    assert!(contact["Attributes"]["SurveyRating"].is_null());
+    assert_eq!(contact["Flow"]["DisconnectFlowStarted"], false);
 }
 
 #[tokio::test]

@@ -752,7 +752,10 @@ async fn todays_members_reach_connect_and_the_answer_opens_the_chat_without_anot
         sent["SegmentAttributes"],
         "every form of segment attribute reaches Connect as sent"
     );
-    assert_eq!(contact.response_mode.as_deref(), Some("INCREMENTAL"));
+    assert_eq!(
+        contact.response_mode,
+        Some(connect_local::state::ResponseMode::Incremental)
+    );
     assert_eq!(contact.disconnect_on_customer_exit, ["AGENT"]);
     assert_eq!(
         contact.connection_types,

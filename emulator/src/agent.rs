@@ -21,15 +21,17 @@ use crate::chat::{end_contact, event_item, message_item, publish};
 use crate::interactive;
 use crate::participant_api::{publish_attachment, receipt_item};
 use crate::state::{
-    new_id, new_token, Attachment, AttachmentState, Inner, Participant, Role, Store, TokenOwner,
+    new_id, new_token, Attachment, AttachmentState, Inner, Participant, ResponseMode, Role, Store,
+    TokenOwner,
 };
 
 /// The file the agent sends when asked for one.
 const AGENT_FILE_NAME: &str = "agent-note.txt";
 const AGENT_FILE: &[u8] = b"A note from the connect-local agent.\n";
 
-/// Called when StartChatContact created a contact: the automatic agent joins and greets.
-pub fn on_new_contact(store: &Arc<Store>, contact_id: &str) {
+/// Called when a flow put the contact in a queue: the simulated agent, when on, joins and
+/// greets.
+pub fn on_queued(store: &Arc<Store>, contact_id: &str) {
     if !store.settings.agent.enabled {
         return;
     }
@@ -95,7 +97,7 @@ pub fn on_customer_message(
             inner
                 .contacts
                 .get(&contact_id)
-                .is_some_and(|c| c.response_mode.as_deref() == Some("INCREMENTAL"))
+                .is_some_and(|c| c.response_mode == Some(ResponseMode::Incremental))
         });
         if interactive_response {
             let choice = interactive::chosen(&text).unwrap_or_else(|| "something".into());
@@ -143,7 +145,7 @@ pub fn on_customer_message(
 }
 
 /// Chunks a streamed answer is cut into unless asked otherwise.
-const DEFAULT_CHUNKS: usize = 4;
+pub const DEFAULT_CHUNKS: usize = 4;
 /// Time between two chunks of a streamed answer.
 const CHUNK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(60);
 
@@ -158,44 +160,44 @@ pub fn stream(store: &Arc<Store>, contact_id: &str, text: &str, chunks: usize) -
         return None;
     }
     let message_id = new_id();
-    let pieces = split_evenly(text, chunks.max(1));
     let (store, contact_id, id, text) = (
         store.clone(),
         contact_id.to_owned(),
         message_id.clone(),
         text.to_owned(),
     );
-    tokio::spawn(async move {
-        let total = pieces.len();
-        for (index, piece) in pieces.into_iter().enumerate() {
-            let sent = store.with(|inner| {
-                bot_item(
-                    inner,
-                    &contact_id,
-                    &id,
-                    &piece,
-                    Some((index + 1, false)),
-                    false,
-                )
-            });
-            if !sent {
-                return;
-            }
-            tokio::time::sleep(CHUNK_INTERVAL).await;
-        }
-        store.with(|inner| {
+    tokio::spawn(async move { stream_as(&store, &contact_id, &id, &text, chunks).await });
+    Some(message_id)
+}
+
+/// Streams `text` as [`stream`] does and returns once the completed message is out.
+pub async fn stream_now(store: &Arc<Store>, contact_id: &str, text: &str, chunks: usize) {
+    stream_as(store, contact_id, &new_id(), text, chunks).await;
+}
+
+async fn stream_as(store: &Arc<Store>, contact_id: &str, id: &str, text: &str, chunks: usize) {
+    let pieces = split_evenly(text, chunks.max(1));
+    let total = pieces.len();
+    for (index, piece) in pieces.into_iter().enumerate() {
+        let sent = store.with(|inner| {
             bot_item(
                 inner,
-                &contact_id,
-                &id,
-                &text,
-                Some((total + 1, true)),
+                contact_id,
+                id,
+                &piece,
+                Some((index + 1, false)),
                 false,
-            );
-            bot_item(inner, &contact_id, &id, &text, None, true)
+            )
         });
+        if !sent {
+            return;
+        }
+        tokio::time::sleep(CHUNK_INTERVAL).await;
+    }
+    store.with(|inner| {
+        bot_item(inner, contact_id, id, text, Some((total + 1, true)), false);
+        bot_item(inner, contact_id, id, text, None, true)
     });
-    Some(message_id)
 }
 
 /// Publishes one bot `MESSAGE` item: a chunk (`chunk` = number and completed flag) to the
@@ -253,6 +255,7 @@ fn join(store: &Store, inner: &mut Inner, contact_id: &str) -> Option<Participan
     contact.participants.push(agent.clone());
     let item = event_item(contact, Some(&agent), "participant.joined");
     publish(contact, item, true);
+    crate::flow::agent_joined(inner, contact_id);
     inner.participant_tokens.insert(
         agent.participant_token.clone(),
         TokenOwner {

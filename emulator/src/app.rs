@@ -16,13 +16,31 @@ use serde_json::json;
 use crate::errors::AwsError;
 use crate::faults::{self, ChaosKind, ChaosRule, Fault};
 use crate::state::Store;
-use crate::{agent, attached_files, cases, connect_api, participant_api, storage, websocket};
+use crate::{
+    agent, attached_files, cases, connect_api, flow_api, participant_api, storage, websocket,
+};
 
 /// Builds the whole application around a store.
 pub fn router(store: Arc<Store>) -> Router {
     let upload_limit = store.settings.max_attachment_bytes as usize + 1024;
     Router::new()
         .route("/contact/chat", put(connect_api::start_chat_contact))
+        .route(
+            "/contact-flows/{instance_id}",
+            put(flow_api::create_contact_flow),
+        )
+        .route(
+            "/contact-flows/{instance_id}/{flow_id}",
+            get(flow_api::describe_contact_flow),
+        )
+        .route(
+            "/contact-flows/{instance_id}/{flow_id}/content",
+            post(flow_api::update_contact_flow_content),
+        )
+        .route(
+            "/contact-flows-summary/{instance_id}",
+            get(flow_api::list_contact_flows),
+        )
         .route(
             "/attached-files/{instance_id}",
             put(attached_files::start_attached_file_upload),
@@ -129,7 +147,12 @@ pub fn router(store: Arc<Store>) -> Router {
             "/_local/contacts/{id}/agent/interactive",
             post(agent::control_interactive),
         )
-        .route("/_local/contacts/{id}/flow/survey", post(start_survey))
+        .route(
+            "/_local/contacts/{id}/flow/survey",
+            post(start_disconnect_flow),
+        )
+        .route("/_local/hours/{id}", put(set_hours))
+        .route("/_local/setup", get(setup))
         .route(
             "/_local/contacts/{id}/customer/{activity}",
             post(customer_activity),
@@ -411,18 +434,95 @@ fn not_open() -> Response {
         .into_response()
 }
 
-/// `POST /_local/contacts/{id}/flow/survey`: the disconnect flow's survey starts, as when a
-/// customer of a `DisconnectOnCustomerExit` contact leaves.
-async fn start_survey(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {
-    if store.with(|inner| crate::survey::start(inner, &id)) {
+/// `POST /_local/contacts/{id}/flow/survey`: the contact goes on to its disconnect flow (the
+/// shipped one is the post-chat survey), as when the agent leaves or a customer of a
+/// `DisconnectOnCustomerExit` contact does.
+async fn start_disconnect_flow(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+) -> Response {
+    let started = store.with(|inner| {
+        let hooked = inner
+            .contacts
+            .get(&id)
+            .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"));
+        hooked && crate::flow::only_customer_remains(&store, inner, &id)
+    });
+    if started {
         StatusCode::NO_CONTENT.into_response()
     } else {
         (
             StatusCode::NOT_FOUND,
-            Json(json!({"message": "no such open contact, or its survey already began"})),
+            Json(json!({"message": "no such open contact, no disconnect flow set, or it already began"})),
         )
             .into_response()
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct HoursOverride {
+    /// true: open, false: closed, null: follow the configured hours again.
+    open: Option<bool>,
+}
+
+/// `PUT /_local/hours/{id}` `{"Open": false}`: forces hours of operation open or closed for
+/// CheckHoursOfOperation (`{"Open": null}` goes back to the configured hours).
+async fn set_hours(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+    Json(body): Json<HoursOverride>,
+) -> Response {
+    if !store.settings.setup.hours.iter().any(|h| h.id == id) {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "no such hours of operation"})),
+        )
+            .into_response();
+    }
+    store.with(|inner| match body.open {
+        Some(open) => inner.hours_override.insert(id, open),
+        None => inner.hours_override.remove(&id),
+    });
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /_local/setup`: the flows, queues, hours and Lex stand-in bots the instance has, with
+/// each queue's waiting contacts.
+async fn setup(State(store): State<Arc<Store>>) -> Response {
+    let setup = &store.settings.setup;
+    let body = store.with(|inner| {
+        let flows: Vec<_> = inner
+            .flows
+            .values()
+            .map(|f| json!({"Id": f.id, "Name": f.name, "Type": f.kind, "Status": f.status}))
+            .collect();
+        let queues: Vec<_> = setup
+            .queues
+            .iter()
+            .map(|q| {
+                let waiting: Vec<&String> = inner
+                    .contacts
+                    .values()
+                    .filter(|c| !c.ended && c.flow.waiting_in.as_ref() == Some(&q.id))
+                    .map(|c| &c.contact_id)
+                    .collect();
+                json!({"Queue": q, "Waiting": waiting})
+            })
+            .collect();
+        let hours: Vec<_> = setup
+            .hours
+            .iter()
+            .map(|h| json!({"Hours": h, "OpenNow": crate::routing::hours_open(inner, h)}))
+            .collect();
+        let bots: Vec<_> = setup
+            .bots
+            .iter()
+            .map(|b| json!({"AliasArn": b.alias_arn, "Name": b.name}))
+            .collect();
+        json!({"Flows": flows, "Queues": queues, "HoursOfOperations": hours, "LexBots": bots})
+    });
+    Json(body).into_response()
 }
 
 async fn get_contact(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {

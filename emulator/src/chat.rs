@@ -104,6 +104,7 @@ pub fn end_contact(inner: &mut Inner, contact_id: &str, leaving: Option<&str>) -
     publish(contact, item, true);
     contact.ended = true;
     contact.subscribers.clear();
+    contact.flow.input = None;
     true
 }
 

@@ -16,11 +16,12 @@ use crate::chat::{event_item, message_item, publish};
 use crate::errors::AwsError;
 use crate::model;
 use crate::signed::{Api, SignedCall};
+use crate::state::ResponseMode;
 use crate::state::{
     iso_millis, new_id, new_token, Contact, Inner, Participant, Role, Store, TokenOwner,
 };
 use crate::validate::{opt_str_in, Input};
-use crate::{agent, connection};
+use crate::{connection, flow};
 
 /// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
 const MESSAGING_CONTENT_TYPES: [&str; 5] = [
@@ -32,7 +33,7 @@ const MESSAGING_CONTENT_TYPES: [&str; 5] = [
 ];
 
 /// Contact attributes: all keys and values together, in UTF-8 bytes (feature specifications).
-const MAX_ATTRIBUTE_BYTES: usize = 32768;
+pub const MAX_ATTRIBUTE_BYTES: usize = 32768;
 
 const INVALID_PARAMETER: &str = "InvalidParameterException";
 
@@ -55,8 +56,10 @@ pub async fn start_chat_contact(
 ) -> Response {
     match start_chat_contact_inner(&store, &method, &uri, &headers, &body) {
         Ok((value, created)) => {
-            if let Some(contact_id) = created {
-                agent::on_new_contact(&store, &contact_id);
+            if let Some((contact_id, flow_id)) = created {
+                store.with(|inner| {
+                    flow::start(&store, inner, &contact_id, &flow_id, flow::RunKind::Inbound)
+                });
                 crate::idle::watch(&store, &contact_id);
             }
             Json(value).into_response()
@@ -71,7 +74,7 @@ fn start_chat_contact_inner(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Value, Option<String>), AwsError> {
+) -> Result<(Value, Option<(String, String)>), AwsError> {
     let call = SignedCall {
         operation: "StartChatContact",
         method,
@@ -108,7 +111,7 @@ fn start_chat_contact_inner(
         .opt_object("ParticipantConfiguration")?
         .and_then(|c| c.get("ResponseMode"))
         .and_then(Value::as_str)
-        .map(str::to_owned);
+        .and_then(|mode| mode.parse::<ResponseMode>().ok());
     let disconnect_on_customer_exit = input
         .opt_str_list("DisconnectOnCustomerExit", 1, 1, 100)?
         .unwrap_or_default();
@@ -189,14 +192,17 @@ fn start_chat_contact_inner(
             "Resource not found of Type: INSTANCE",
         ));
     }
-    if contact_flow_id != store.settings.contact_flow_id {
-        return Err(AwsError::new(
-            "ResourceNotFoundException",
-            "Resource not found of Type: CONTACT_FLOW",
-        ));
-    }
-
     store.with(|inner| {
+        let runnable = inner
+            .flows
+            .get(&contact_flow_id)
+            .is_some_and(|f| f.kind == "CONTACT_FLOW" && f.status == "PUBLISHED");
+        if !runnable {
+            return Err(AwsError::new(
+                "ResourceNotFoundException",
+                "Resource not found of Type: CONTACT_FLOW",
+            ));
+        }
         // An SDK fills ClientToken itself when the caller leaves it out.
         let token = client_token.unwrap_or_else(new_id);
         let key = format!("{instance_id}/{token}");
@@ -248,7 +254,7 @@ fn start_chat_contact_inner(
             initial_contact_id: initial_contact_id.unwrap_or_else(|| contact_id.clone()),
             contact_id: contact_id.clone(),
             instance_id,
-            contact_flow_id,
+            contact_flow_id: contact_flow_id.clone(),
             started_at: iso_millis(Utc::now()),
             ended: false,
             attributes,
@@ -267,7 +273,7 @@ fn start_chat_contact_inner(
                 endpoint_arn: arn,
             }),
             connection_types: connection_types.clone(),
-            survey: None,
+            flow: Default::default(),
             customer_last_active: std::time::Instant::now(),
             customer_idle: false,
             participants: vec![customer.clone()],
@@ -298,7 +304,7 @@ fn start_chat_contact_inner(
         connection::grant(store, inner, &owner, &connection_types, &mut output);
         inner.chat_client_tokens.insert(key, contact_id.clone());
         inner.contacts.insert(contact_id.clone(), contact);
-        Ok((output, Some(contact_id)))
+        Ok((output, Some((contact_id, contact_flow_id))))
     })
 }
 

@@ -167,6 +167,12 @@ pub fn operation_of(method: &http::Method, path: &str) -> Option<&'static str> {
     use http::Method;
     let op = match (method, path) {
         (&Method::PUT, "/contact/chat") => "StartChatContact",
+        (&Method::PUT, p) if p.starts_with("/contact-flows/") => "CreateContactFlow",
+        (&Method::POST, p) if p.starts_with("/contact-flows/") && p.ends_with("/content") => {
+            "UpdateContactFlowContent"
+        }
+        (&Method::GET, p) if p.starts_with("/contact-flows/") => "DescribeContactFlow",
+        (&Method::GET, p) if p.starts_with("/contact-flows-summary/") => "ListContactFlows",
         (&Method::POST, "/participant/connection") => "CreateParticipantConnection",
         (&Method::POST, "/participant/message") => "SendMessage",
         (&Method::POST, "/participant/event") => "SendEvent",

@@ -19,15 +19,17 @@ pub mod connect_api;
 pub mod connection;
 pub mod errors;
 pub mod faults;
+pub mod flow;
+pub mod flow_api;
 pub mod idle;
 pub mod interactive;
 pub mod model;
 pub mod participant_api;
+pub mod routing;
 pub mod signed;
 pub mod sigv4;
 pub mod state;
 pub mod storage;
-pub mod survey;
 pub mod validate;
 pub mod websocket;
 
@@ -96,6 +98,11 @@ pub struct Options {
     pub header_read_timeout: Duration,
     /// How long an upload's body may go without a byte arriving before it is refused.
     pub body_progress_timeout: Duration,
+    /// A team's flows, queues, hours and Lex stand-in bots (see the README); the shipped
+    /// default flows are always there.
+    pub flows_dir: Option<std::path::PathBuf>,
+    /// Where InvokeLambdaFunction calls the Lambda Invoke API (e.g. `cargo lambda watch`).
+    pub lambda_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -122,6 +129,8 @@ impl Default for Options {
             customer_autodisconnect_after: None,
             header_read_timeout: Duration::from_secs(30),
             body_progress_timeout: Duration::from_secs(20),
+            flows_dir: None,
+            lambda_endpoint: None,
         }
     }
 }
@@ -239,8 +248,41 @@ impl std::fmt::Display for ConnectionDropped {
 
 impl std::error::Error for ConnectionDropped {}
 
-/// Binds and starts serving in the background.
-pub async fn start(options: Options) -> std::io::Result<Server> {
+/// Why connect-local cannot start.
+#[derive(Debug)]
+pub enum StartError {
+    /// The flows directory (or a shipped flow) has problems, each naming its file.
+    Flows(Vec<String>),
+    Listen(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Flows(problems) => {
+                writeln!(f, "the flows cannot be loaded:")?;
+                for problem in problems {
+                    writeln!(f, "  {problem}")?;
+                }
+                Ok(())
+            }
+            Self::Listen(e) => write!(f, "cannot listen: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<std::io::Error> for StartError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Listen(e)
+    }
+}
+
+/// Loads the flows, binds and starts serving in the background.
+pub async fn start(options: Options) -> Result<Server, StartError> {
+    let setup = flow::library::load(&options.contact_flow_id, options.flows_dir.as_deref())
+        .map_err(StartError::Flows)?;
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
@@ -275,6 +317,8 @@ pub async fn start(options: Options) -> std::io::Result<Server> {
         body_progress_timeout: options.body_progress_timeout,
         customer_idle_after: options.customer_idle_after,
         customer_autodisconnect_after: options.customer_autodisconnect_after,
+        setup,
+        lambda_endpoint: options.lambda_endpoint,
     }));
     let app = app::router(store.clone());
     let (tx, rx) = oneshot::channel::<()>();

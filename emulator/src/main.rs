@@ -11,7 +11,9 @@ use connect_local::{start, Options};
 /// A local Amazon Connect: StartChatContact and attached files, the Participant Service and
 /// its websocket, upload storage, the Cases operations for case files, and a simulated agent.
 ///
-/// The agent (on by default) joins new chats, greets, echoes messages, sends a file on
+/// Each chat runs its contact flow (`--flows DIR` adds a team's own; the shipped default
+/// flow queues the chat for the agent and sets a post-chat survey as its disconnect flow).
+/// The agent (on by default) joins queued chats, greets, echoes messages, sends a file on
 /// `/attachment` and ends the chat on `/end`. Prints `connect-local ready at http://ADDR` on
 /// stdout once it accepts requests; `--listen 127.0.0.1:0` takes a free port.
 #[derive(Parser)]
@@ -67,6 +69,14 @@ struct Cli {
     /// An idle customer silent this much longer is disconnected (needs --customer-idle-ms).
     #[arg(long, requires = "customer_idle_ms")]
     customer_autodisconnect_ms: Option<u64>,
+    /// A directory of the team's flows (*.json in the Flow language), with an optional
+    /// manifest.json (flow ids, names and types, queues, hours) and bots/*.json Lex stand-ins.
+    #[arg(long)]
+    flows: Option<std::path::PathBuf>,
+    /// Base URL of the Lambda Invoke API that InvokeLambdaFunction calls (for example
+    /// `cargo lambda watch`'s, http://127.0.0.1:9000).
+    #[arg(long)]
+    lambda_endpoint: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +108,8 @@ impl Cli {
             customer_autodisconnect_after: self
                 .customer_autodisconnect_ms
                 .map(Duration::from_millis),
+            flows_dir: self.flows,
+            lambda_endpoint: self.lambda_endpoint,
             ..Options::default()
         }
     }
@@ -125,7 +137,7 @@ async fn main() -> ExitCode {
     let server = match start(options).await {
         Ok(server) => server,
         Err(err) => {
-            eprintln!("connect-local: cannot listen: {err}");
+            eprintln!("connect-local: {err}");
             return ExitCode::FAILURE;
         }
     };

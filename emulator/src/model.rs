@@ -41,6 +41,27 @@ pub struct RequestParts<'a> {
     pub headers: Option<&'a http::HeaderMap>,
 }
 
+/// A query string's values by key, the values of a repeated key joined by newlines (how
+/// restJson1 sends a list member of the query).
+pub fn join_repeated(query: &str) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |text: &str| {
+            percent_encoding::percent_decode_str(&text.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        out.entry(decode(key))
+            .and_modify(|v| {
+                v.push('\n');
+                v.push_str(&decode(value));
+            })
+            .or_insert_with(|| decode(value));
+    }
+    out
+}
+
 /// The first constraint a request breaks: where, and which rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
@@ -99,6 +120,17 @@ impl Service {
             .map(|(name, _)| name.as_str())
     }
 
+    /// The values of an enum shape (empty for any other shape).
+    pub fn enum_values(&'static self, shape: &str) -> Vec<&'static str> {
+        self.shapes
+            .get(shape)
+            .and_then(|s| s["enum"].as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
+    }
+
     /// The error shapes the model lists for an operation.
     pub fn errors_of(&'static self, operation: &str) -> Vec<&'static str> {
         self.operations
@@ -143,9 +175,20 @@ impl Service {
         Ok(())
     }
 
-    /// A label, query or header value as the JSON value its shape has.
+    /// A label, query or header value as the JSON value its shape has. A list member of the
+    /// query arrives as its repeated keys' values joined by newlines ([`join_repeated`]).
     fn scalar_from_text(&self, shape: &str, text: &str) -> Value {
         match self.shapes[shape]["type"].as_str() {
+            Some("list") => {
+                let member = self.shapes[shape]["member"]["shape"]
+                    .as_str()
+                    .unwrap_or_default();
+                Value::Array(
+                    text.split('\n')
+                        .map(|item| self.scalar_from_text(member, item))
+                        .collect(),
+                )
+            }
             Some("integer" | "long") => text
                 .parse::<i64>()
                 .map(Value::from)

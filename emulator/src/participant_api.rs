@@ -25,7 +25,7 @@ use crate::state::{
 use crate::storage;
 use crate::validate::{self, Input};
 use crate::{agent, connection};
-use crate::{authentication, idle, survey};
+use crate::{authentication, flow, idle};
 
 const VALIDATION: &str = "ValidationException";
 
@@ -503,11 +503,14 @@ pub async fn send_message(
                 if sender.role == Role::Customer {
                     idle::customer_active(inner, &owner.contact_id);
                 }
-                let surveyed = sender.role == Role::Customer
-                    && survey::answer(inner, &owner.contact_id, &content);
+                // A flow waiting for the customer (a Lex bot, a Wait, a view) takes the message;
+                // otherwise it is for the agent.
+                let for_flow = sender.role == Role::Customer
+                    && !rejected
+                    && flow::deliver(inner, &owner.contact_id, &content_type, &content);
                 Ok((
                     output,
-                    sender.role == Role::Customer && !rejected && !surveyed,
+                    sender.role == Role::Customer && !rejected && !for_flow,
                 ))
             })?;
             if new_customer_message {
@@ -793,17 +796,26 @@ pub async fn disconnect_participant(
         Request::new(&headers, &body),
         |store, owner, _| {
             store.with(|inner| {
-                let customer = inner
+                let role = inner
                     .contacts
                     .get(&owner.contact_id)
                     .and_then(|c| c.participant(&owner.participant_id))
-                    .is_some_and(|p| p.role == Role::Customer);
-                // DisconnectOnCustomerExit: the agent leaves and the disconnect flow's survey
-                // begins; the customer stays connected to answer it.
-                if !(customer
-                    && survey::applies(inner, &owner.contact_id)
-                    && survey::start(inner, &owner.contact_id))
-                {
+                    .map(|p| p.role);
+                // The customer leaving a DisconnectOnCustomerExit contact, or the agent leaving,
+                // leaves only the customer: the disconnect flow runs if the flow set one (the
+                // customer stays connected to take part). Otherwise the chat ends.
+                let goes_on = match role {
+                    Some(Role::Customer) => flow::customer_exits(store, inner, &owner.contact_id),
+                    Some(Role::Agent) => {
+                        inner
+                            .contacts
+                            .get(&owner.contact_id)
+                            .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"))
+                            && flow::only_customer_remains(store, inner, &owner.contact_id)
+                    }
+                    _ => false,
+                };
+                if !goes_on {
                     chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id));
                 }
                 if let Some(token) = client_token {

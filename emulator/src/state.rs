@@ -51,6 +51,11 @@ pub struct Settings {
     pub customer_idle_after: Option<Duration>,
     /// Further inactivity before `participant.autodisconnection` (off when `None`).
     pub customer_autodisconnect_after: Option<Duration>,
+    /// Queues, hours of operation and Lex stand-in bots (flows themselves are in [`Inner`],
+    /// since CreateContactFlow adds to them).
+    pub setup: crate::flow::library::Setup,
+    /// Where InvokeLambdaFunction sends the Lambda Invoke API (`cargo lambda watch`, say).
+    pub lambda_endpoint: Option<String>,
 }
 
 /// How the simulated agent behaves.
@@ -72,6 +77,17 @@ pub enum Role {
     Customer,
     Agent,
     System,
+}
+
+/// `ParticipantConfiguration.ResponseMode`: how bot and AI answers reach the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::EnumString)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ResponseMode {
+    /// Streamed in chunks.
+    Incremental,
+    /// Whole messages.
+    Complete,
 }
 
 /// A participant of a contact and its credentials.
@@ -105,8 +121,8 @@ pub struct Contact {
     /// `SegmentAttributes` as sent (routing data flows read).
     pub segment_attributes: serde_json::Map<String, serde_json::Value>,
     pub customer_id: Option<String>,
-    /// `ParticipantConfiguration.ResponseMode`: `INCREMENTAL` or `COMPLETE`.
-    pub response_mode: Option<String>,
+    /// `ParticipantConfiguration.ResponseMode`.
+    pub response_mode: Option<ResponseMode>,
     /// Participant types removed when the customer leaves (`["AGENT"]`: the contact goes on to
     /// its disconnect flow).
     pub disconnect_on_customer_exit: Vec<String>,
@@ -114,8 +130,8 @@ pub struct Contact {
     pub streaming: Option<Streaming>,
     /// `ConnectionTypes` the contact was started with.
     pub connection_types: Vec<String>,
-    /// The post-chat survey, once the disconnect flow has asked it.
-    pub survey: Option<crate::survey::Survey>,
+    /// Where the contact is in its flows, and the path it took.
+    pub flow: crate::flow::FlowState,
     /// When the customer last sent a message or typed.
     #[serde(skip)]
     pub customer_last_active: Instant,
@@ -193,6 +209,10 @@ pub struct TokenOwner {
 #[derive(Default)]
 pub struct Inner {
     pub contacts: HashMap<String, Contact>,
+    /// The instance's flows by id.
+    pub flows: BTreeMap<String, crate::flow::library::FlowRecord>,
+    /// Hours of operation forced open (true) or closed (false) through `/_local/hours`.
+    pub hours_override: HashMap<String, bool>,
     /// `instance/ClientToken` -> contact id, for StartChatContact idempotency.
     pub chat_client_tokens: HashMap<String, String>,
     pub participant_tokens: HashMap<String, TokenOwner>,
@@ -227,10 +247,14 @@ pub struct Store {
 
 impl Store {
     /// A fresh, empty store.
-    pub fn new(settings: Settings) -> Self {
+    pub fn new(mut settings: Settings) -> Self {
+        let flows = std::mem::take(&mut settings.setup.flows);
         Self {
             settings,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                flows,
+                ..Inner::default()
+            }),
         }
     }
 

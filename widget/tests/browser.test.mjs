@@ -334,7 +334,7 @@ describe("reference chat page in a real browser", () => {
     assert.equal(await page.isHidden("#composer"), true);
     const contact = (await admin(`/_local/contacts/${contactId}`)).body;
     assert.equal(contact.Ended, true);
-    assert.equal(contact.Survey.Answer, "5");
+    assert.equal(contact.Attributes.SurveyRating, "5");
     await shot(page, "09b-ended-after-survey");
     await page.reload();
     await page.locator("#start-form").waitFor({ state: "visible" });

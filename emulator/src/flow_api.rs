@@ -1,0 +1,277 @@
+//! Connect's flow operations (restJson1, SigV4 with signing name `connect`), so that a team's
+//! deploy script or `aws connect create-contact-flow --content file://flow.json` can target
+//! connect-local: `PUT /contact-flows/{InstanceId}` (CreateContactFlow),
+//! `POST /contact-flows/{InstanceId}/{ContactFlowId}/content` (UpdateContactFlowContent),
+//! `GET /contact-flows/{InstanceId}/{ContactFlowId}` (DescribeContactFlow) and
+//! `GET /contact-flows-summary/{InstanceId}` (ListContactFlows). Content is checked as
+//! `--flows` checks files; a flow with problems is refused with InvalidContactFlowException.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use crate::errors::{respond, AwsError};
+use crate::flow::language;
+use crate::flow::library::{describe, flow_arn, FlowRecord};
+use crate::model;
+use crate::signed::{Api, SignedCall};
+use crate::state::{new_id, Store};
+use crate::validate::Input;
+
+const CONNECT: Api = Api {
+    signing_name: "connect",
+    model: &model::CONNECT,
+    invalid_input: "InvalidParameterException",
+};
+
+/// A page of ListContactFlows unless MaxResults says otherwise.
+const DEFAULT_PAGE: usize = 100;
+
+fn admit(
+    store: &Store,
+    call: &SignedCall<'_>,
+    labels: &[(&str, &str)],
+    query: &std::collections::HashMap<String, String>,
+) -> Result<Input, AwsError> {
+    let input = call.admit(store, &CONNECT, labels, Some(query))?;
+    let instance_id = labels.first().map(|(_, v)| *v).unwrap_or_default();
+    if instance_id != store.settings.instance_id {
+        return Err(AwsError::new(
+            "ResourceNotFoundException",
+            format!("Instance not found: {instance_id}"),
+        ));
+    }
+    Ok(input)
+}
+
+/// The checked flow, or InvalidContactFlowException with every problem.
+fn checked(store: &Store, content: &str, own_id: &str) -> Result<language::Flow, AwsError> {
+    let problems = match language::parse(content) {
+        Ok((flow, deps)) => {
+            let problems = store.with(|inner| {
+                let setup = crate::flow::library::Setup {
+                    flows: inner.flows.clone(),
+                    ..store.settings.setup.clone()
+                };
+                setup.unresolved(&deps, &[own_id])
+            });
+            if problems.is_empty() {
+                return Ok(flow);
+            }
+            problems
+        }
+        Err(found) => found.0,
+    };
+    let listed: Vec<Value> = problems.iter().map(|p| json!({"message": p})).collect();
+    Err(AwsError::new(
+        "InvalidContactFlowException",
+        format!("The flow is not valid: {}", problems.join("; ")),
+    )
+    .with("problems", Value::Array(listed)))
+}
+
+/// `PUT /contact-flows/{InstanceId}`.
+pub async fn create_contact_flow(
+    State(store): State<Arc<Store>>,
+    Path(instance_id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let call = SignedCall {
+        operation: "CreateContactFlow",
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    respond((|| {
+        let input = admit(
+            &store,
+            &call,
+            &[("InstanceId", &instance_id)],
+            &Default::default(),
+        )?;
+        let name = input.str("Name", 1, usize::MAX)?;
+        let kind = input.str("Type", 1, usize::MAX)?;
+        let content = input.str("Content", 1, usize::MAX)?;
+        let status = input.opt_str("Status", 1, usize::MAX)?;
+        let id = new_id();
+        let flow = checked(&store, &content, &id)?;
+        let mut record = FlowRecord::new(&id, &name, &kind, &content, flow);
+        record.description = input.opt_str("Description", 0, usize::MAX)?;
+        record.tags = input.body.get("Tags").cloned();
+        if let Some(status) = status {
+            record.status = status;
+        }
+        store.with(|inner| {
+            if inner.flows.values().any(|f| f.name == name) {
+                return Err(AwsError::new(
+                    "DuplicateResourceException",
+                    format!("A flow named {name} already exists"),
+                ));
+            }
+            inner.flows.insert(id.clone(), record);
+            Ok(json!({
+                "ContactFlowId": id,
+                "ContactFlowArn": flow_arn(&store.settings.region, &instance_id, &id),
+            }))
+        })
+    })())
+}
+
+/// `POST /contact-flows/{InstanceId}/{ContactFlowId}/content`.
+pub async fn update_contact_flow_content(
+    State(store): State<Arc<Store>>,
+    Path((instance_id, flow_id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let call = SignedCall {
+        operation: "UpdateContactFlowContent",
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    respond((|| {
+        let input = admit(
+            &store,
+            &call,
+            &[("InstanceId", &instance_id), ("ContactFlowId", &flow_id)],
+            &Default::default(),
+        )?;
+        let content = input.str("Content", 1, usize::MAX)?;
+        if !store.with(|inner| inner.flows.contains_key(&flow_id)) {
+            return Err(not_found(&flow_id));
+        }
+        let flow = checked(&store, &content, &flow_id)?;
+        store.with(|inner| {
+            let record = inner
+                .flows
+                .get_mut(&flow_id)
+                .ok_or_else(|| not_found(&flow_id))?;
+            record.content = content;
+            record.flow = Arc::new(flow);
+            record.last_modified = crate::state::iso_millis(chrono::Utc::now());
+            Ok(json!({}))
+        })
+    })())
+}
+
+/// `GET /contact-flows/{InstanceId}/{ContactFlowId}` (`ID:$SAVED` reads the saved content).
+pub async fn describe_contact_flow(
+    State(store): State<Arc<Store>>,
+    Path((instance_id, flow_id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let call = SignedCall {
+        operation: "DescribeContactFlow",
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    respond((|| {
+        admit(
+            &store,
+            &call,
+            &[("InstanceId", &instance_id), ("ContactFlowId", &flow_id)],
+            &Default::default(),
+        )?;
+        let (id, saved) = match flow_id.strip_suffix(":$SAVED") {
+            Some(id) => (id, true),
+            None => (flow_id.as_str(), false),
+        };
+        store.with(|inner| {
+            let record = inner.flows.get(id).ok_or_else(|| not_found(id))?;
+            if record.status == "SAVED" && !saved {
+                return Err(AwsError::new(
+                    "ContactFlowNotPublishedException",
+                    "The flow has not been published; describe ID:$SAVED to read it",
+                ));
+            }
+            Ok(json!({"ContactFlow": describe(record, &store.settings.region, &instance_id)}))
+        })
+    })())
+}
+
+/// `GET /contact-flows-summary/{InstanceId}?contactFlowTypes=…&maxResults=…&nextToken=…`.
+pub async fn list_contact_flows(
+    State(store): State<Arc<Store>>,
+    Path(instance_id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let call = SignedCall {
+        operation: "ListContactFlows",
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    let query = model::join_repeated(uri.query().unwrap_or_default());
+    respond((|| {
+        admit(&store, &call, &[("InstanceId", &instance_id)], &query)?;
+        let types: Vec<&str> = query
+            .get("contactFlowTypes")
+            .map(|t| t.split('\n').collect())
+            .unwrap_or_default();
+        let page = query
+            .get("maxResults")
+            .and_then(|m| m.parse::<usize>().ok())
+            .unwrap_or(DEFAULT_PAGE);
+        let start = match query.get("nextToken") {
+            None => 0,
+            Some(token) => token.parse::<usize>().map_err(|_| {
+                AwsError::new("InvalidParameterException", "The nextToken is not valid")
+            })?,
+        };
+        store.with(|inner| {
+            let matching: Vec<&FlowRecord> = inner
+                .flows
+                .values()
+                .filter(|f| types.is_empty() || types.contains(&f.kind.as_str()))
+                .collect();
+            let summaries: Vec<Value> = matching
+                .iter()
+                .skip(start)
+                .take(page)
+                .map(|f| {
+                    json!({
+                        "Arn": flow_arn(&store.settings.region, &instance_id, &f.id),
+                        "Id": f.id,
+                        "Name": f.name,
+                        "ContactFlowType": f.kind,
+                        "ContactFlowState": "ACTIVE",
+                        "ContactFlowStatus": f.status,
+                    })
+                })
+                .collect();
+            let mut out = json!({"ContactFlowSummaryList": summaries});
+            if start + page < matching.len() {
+                out["NextToken"] = json!((start + page).to_string());
+            }
+            Ok(out)
+        })
+    })())
+}
+
+fn not_found(id: &str) -> AwsError {
+    AwsError::new(
+        "ResourceNotFoundException",
+        format!("Contact flow not found: {id}"),
+    )
+}
