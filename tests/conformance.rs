@@ -366,8 +366,15 @@ impl Model {
             },
             "boolean" if !value.is_boolean() => fail(problems, "must be a boolean".into()),
             "double" | "float" if !value.is_number() => fail(problems, "must be a number".into()),
-            "timestamp" if !(value.is_string() || value.is_number()) => {
-                fail(problems, "must be a timestamp".into())
+            // restJson1 writes body timestamps as epoch seconds unless the shape says iso8601.
+            "timestamp" => {
+                let iso = shape["timestampFormat"] == "iso8601";
+                if (iso && !value.is_string()) || (!iso && !value.is_number()) {
+                    fail(
+                        problems,
+                        format!("{shape_name} must be a timestamp in its wire format"),
+                    )
+                }
             }
             "list" => match value.as_array() {
                 Some(items) => {

@@ -57,9 +57,7 @@ pub async fn start_chat_contact(
     match start_chat_contact_inner(&store, &method, &uri, &headers, &body) {
         Ok((value, created)) => {
             if let Some((contact_id, flow_id)) = created {
-                store.with(|inner| {
-                    flow::start(&store, inner, &contact_id, &flow_id, flow::RunKind::Inbound)
-                });
+                flow::start_when_connected(&store, &contact_id, &flow_id);
                 crate::idle::watch(&store, &contact_id);
             }
             Json(value).into_response()

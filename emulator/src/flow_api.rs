@@ -160,7 +160,7 @@ pub async fn update_contact_flow_content(
                 .ok_or_else(|| not_found(&flow_id))?;
             record.content = content;
             record.flow = Arc::new(flow);
-            record.last_modified = crate::state::iso_millis(chrono::Utc::now());
+            record.last_modified = crate::flow::library::epoch_seconds();
             Ok(json!({}))
         })
     })())

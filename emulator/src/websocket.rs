@@ -82,7 +82,7 @@ async fn session(store: Arc<Store>, owner: TokenOwner, socket: WebSocket) {
 
 /// The reply to one client frame, if it needs one.
 fn answer(
-    store: &Store,
+    store: &Arc<Store>,
     owner: &TokenOwner,
     text: &str,
     unsubscribed: &mut Option<mpsc::Sender<Utf8Bytes>>,
@@ -96,6 +96,12 @@ fn answer(
                     store.with(|inner| match inner.contacts.get_mut(&owner.contact_id) {
                         Some(contact) if !contact.ended => {
                             contact.subscribers.push(tx);
+                            let customer = contact
+                                .participant(&owner.participant_id)
+                                .is_some_and(|p| p.role == crate::state::Role::Customer);
+                            if customer {
+                                crate::flow::customer_connected(store, inner, &owner.contact_id);
+                            }
                             true
                         }
                         _ => false,

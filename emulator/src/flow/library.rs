@@ -15,7 +15,6 @@ use serde_json::json;
 use super::language::{self, Dependencies, Flow};
 use super::lex::Bot;
 use crate::routing::{Hours, Queue, BASIC_HOURS_ID, BASIC_QUEUE_ID};
-use crate::state::iso_millis;
 
 /// The shipped disconnect flow (the one-question post-chat survey).
 pub const SURVEY_FLOW_ID: &str = "44444444-4444-4444-8444-444444444444";
@@ -37,7 +36,8 @@ pub struct FlowRecord {
     pub description: Option<String>,
     pub content: String,
     pub tags: Option<serde_json::Value>,
-    pub last_modified: String,
+    /// Seconds since the epoch, as restJson1 writes timestamps in a body.
+    pub last_modified: f64,
     pub flow: Arc<Flow>,
 }
 
@@ -52,7 +52,7 @@ impl FlowRecord {
             description: None,
             content: content.to_owned(),
             tags: None,
-            last_modified: iso_millis(Utc::now()),
+            last_modified: epoch_seconds(),
             flow: Arc::new(flow),
         }
     }
@@ -333,6 +333,11 @@ fn sorted_json_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Now, in seconds since the epoch with milliseconds.
+pub fn epoch_seconds() -> f64 {
+    Utc::now().timestamp_millis() as f64 / 1000.0
 }
 
 /// A flow's ARN.

@@ -96,6 +96,40 @@ pub struct FlowState {
     /// Set while a run waits for the customer's next message.
     #[serde(skip)]
     pub input: Option<tokio::sync::mpsc::UnboundedSender<CustomerInput>>,
+    /// The inbound flow, until the customer connects.
+    #[serde(skip)]
+    pub pending: Option<String>,
+}
+
+/// How long a new contact's flow waits for the customer's websocket before it starts anyway
+/// (for clients that only poll GetTranscript).
+pub const START_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A new contact's inbound flow starts once the customer is there to see it: when its
+/// websocket subscribes, or after [`START_GRACE`] at the latest.
+pub fn start_when_connected(store: &Arc<Store>, contact_id: &str, flow_id: &str) {
+    store.with(|inner| {
+        if let Some(contact) = inner.contacts.get_mut(contact_id) {
+            contact.flow.pending = Some(flow_id.to_owned());
+        }
+    });
+    let (store, contact_id) = (store.clone(), contact_id.to_owned());
+    tokio::spawn(async move {
+        tokio::time::sleep(START_GRACE).await;
+        store.with(|inner| customer_connected(&store, inner, &contact_id));
+    });
+}
+
+/// The customer connected: the inbound flow starts if it has not yet.
+pub fn customer_connected(store: &Arc<Store>, inner: &mut Inner, contact_id: &str) {
+    let pending = inner
+        .contacts
+        .get_mut(contact_id)
+        .filter(|c| !c.ended)
+        .and_then(|c| c.flow.pending.take());
+    if let Some(flow_id) = pending {
+        start(store, inner, contact_id, &flow_id, RunKind::Inbound);
+    }
 }
 
 /// Starts `flow_id` for a contact, retiring whatever run it had.

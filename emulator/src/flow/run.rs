@@ -631,11 +631,17 @@ async fn lex_conversation(
                 .with(|inner| rendered(store, inner, contact_id, m))
                 .unwrap_or_default()
         });
-    let mut session: Map<String, Value> = p
-        .get("LexSessionAttributes")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let mut session: Map<String, Value> = store.with(|inner| {
+        p.get("LexSessionAttributes")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| {
+                let value = rendered(store, inner, contact_id, v.as_str().unwrap_or_default())?;
+                Some((k.clone(), json!(value)))
+            })
+            .collect()
+    });
     loop {
         let text = match utterance.take() {
             Some(text) => text,
