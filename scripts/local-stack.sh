@@ -6,6 +6,8 @@
 #   the deployed HTTP API: POST /chat, /attachments/start, /attachments/complete, and
 #   /cases/attachments/start, /cases/attachments/complete (case-files), and
 #   the reference chat page (widget/) on WIDGET_PORT (8080).
+# connect-local loads the demo flows in examples/flows (CONNECT_LOCAL_FLOWS names another
+# directory) and calls Lambda functions through watch, which also serves examples/order-lookup.
 # Prints the URLs when everything answers; Ctrl-C stops everything.
 # CONNECT_LOCAL_ARGS adds connect-local flags (e.g. "--agent off").
 set -euo pipefail
@@ -25,7 +27,7 @@ log "building connect-local and the functions (the first build takes a few minut
 # --bin (not -p) resolves features across the workspace, as `cargo test` and watch do, so
 # all of them share one build of the AWS SDK.
 cargo build --quiet --bin connect-local --bin start-chat --bin start-attachment --bin complete-attachment \
-  --bin case-files
+  --bin case-files --bin order-lookup
 
 pids=()
 cleanup() {
@@ -40,7 +42,8 @@ trap 'exit 143' TERM
 log "starting connect-local on 127.0.0.1:$CONNECT_LOCAL_PORT"
 ready_line="$(mktemp)"
 # shellcheck disable=SC2086 # CONNECT_LOCAL_ARGS is a list of flags
-target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" ${CONNECT_LOCAL_ARGS:-} >"$ready_line" &
+target/debug/connect-local --listen "127.0.0.1:$CONNECT_LOCAL_PORT" \
+  --flows "${CONNECT_LOCAL_FLOWS:-examples/flows}" --lambda-endpoint "$API_URL" ${CONNECT_LOCAL_ARGS:-} >"$ready_line" &
 pids+=("$!")
 CONNECT_URL="$(connect_local_url "$ready_line" "${pids[0]}" 600)"
 rm -f "$ready_line"
@@ -92,6 +95,9 @@ for route in chat attachments/start attachments/complete; do
   wait_for "$API_URL/$route" "function for /$route"
   curl -s -o /dev/null -X OPTIONS "$API_URL/$route" || true
 done
+# ...and the demo flow's function, through the Lambda Invoke API connect-local calls.
+curl -s -o /dev/null -X POST -d '{"Name":"ContactFlowEvent","Details":{"Parameters":{}}}' \
+  "$API_URL/2015-03-31/functions/order-lookup/invocations" || true
 
 cat <<MSG
 
@@ -103,8 +109,10 @@ Local stack ready.
     POST $API_URL/attachments/complete
     POST $API_URL/cases/attachments/{start,complete} (need an API Gateway authorizer: 401 here)
   connect-local (Connect + Participant Service endpoint): $CONNECT_URL
-    contacts and transcripts: $CONNECT_URL/_local/contacts
+    contacts, transcripts and the path each took through its flows: $CONNECT_URL/_local/contacts
+    flows, queues and bots: $CONNECT_URL/_local/setup
     the simulated agent answers every message; send /attachment for a file, /end to end the chat
+    the demo flow (bot, Lambda, queue): CONNECT_CONTACT_FLOW_ID=77777777-7777-4777-8777-777777777777
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

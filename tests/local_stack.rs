@@ -299,10 +299,78 @@ async fn the_local_command_serves_every_route_and_stops_cleanly() {
         .sum();
     assert_eq!(attachments, 2, "both attachments reached connect-local");
 
+    // 5. The demo flow (examples/flows): its InvokeLambdaFunction reaches the order-lookup
+    // function of this workspace through cargo lambda watch's Invoke API.
+    demo_flow_calls_the_workspace_lambda(&connect).await;
+
     drop(stack);
     assert!(port_is_closed(connect_port), "connect-local stopped");
     assert!(port_is_closed(api_port), "cargo lambda watch stopped");
     assert!(port_is_closed(widget_port), "the chat page server stopped");
+}
+
+/// A chat on the demo flow, straight against connect-local with the Rust SDK: the bot takes
+/// the question, the Lambda answers, and the flow says what it answered.
+async fn demo_flow_calls_the_workspace_lambda(connect: &str) {
+    use aws_sdk_connect::types::{ConnectionType, ParticipantDetails};
+    let aws = integration_tests::sdk_config(
+        connect,
+        connect_local::DEFAULT_ACCESS_KEY_ID,
+        connect_local::DEFAULT_SECRET_ACCESS_KEY,
+    )
+    .await;
+    let started = aws_sdk_connect::Client::new(&aws)
+        .start_chat_contact()
+        .instance_id(connect_local::DEFAULT_INSTANCE_ID)
+        .contact_flow_id("77777777-7777-4777-8777-777777777777")
+        .participant_details(
+            ParticipantDetails::builder()
+                .display_name("Ana")
+                .build()
+                .unwrap(),
+        )
+        .connection_types(ConnectionType::Websocket)
+        .connection_types(ConnectionType::ConnectionCredentials)
+        .send()
+        .await
+        .expect("StartChatContact on the demo flow");
+    let token = started
+        .connection_credentials()
+        .and_then(|c| c.connection_token())
+        .unwrap()
+        .to_owned();
+    let mut socket =
+        integration_tests::ChatSocket::open(started.websocket().and_then(|w| w.url()).unwrap())
+            .await;
+    socket
+        .until(|i| i["Content"] == "What can I do for you?")
+        .await;
+    aws_sdk_connectparticipant::Client::new(&aws)
+        .send_message()
+        .connection_token(&token)
+        .content_type("text/plain")
+        .content("track order A-100")
+        .send()
+        .await
+        .expect("SendMessage");
+    // The first invoke makes watch start the function, which can take a few seconds.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let item = socket.item().await.expect("the chat stays open");
+        if item["Content"] == "Order A-100 shipped on 2026-12-01." {
+            break;
+        }
+        assert_ne!(
+            item["Content"], "The order service did not answer.",
+            "the Lambda call failed"
+        );
+        assert!(Instant::now() < deadline, "no answer from the Lambda");
+    }
+    socket
+        .until(|i| {
+            integration_tests::is_event(i, "participant.joined") && i["ParticipantRole"] == "AGENT"
+        })
+        .await;
 }
 
 /// connect-local's contacts, from its admin API.

@@ -31,7 +31,8 @@ let stack;
 let browser;
 let ports;
 
-async function startStack() {
+// `env` adds to (or overrides) the deployment's settings.
+async function startStack(env = {}) {
   ports = { api: await freePort(), widget: await freePort() };
   const child = spawn(join(ROOT, "scripts", "local-stack.sh"), [], {
     env: {
@@ -42,6 +43,7 @@ async function startStack() {
       CONNECT_LOCAL_ARGS: "--agent-delay-ms 200 --reply-delay-ms 300 --reject-attachments-matching rejected",
       // The deployment turns the post-chat survey on.
       DISCONNECT_ON_CUSTOMER_EXIT: "AGENT",
+      ...env,
     },
     stdio: ["ignore", "pipe", "inherit"],
     detached: true,
@@ -147,15 +149,19 @@ async function send(page, text) {
   await page.locator(".message--mine", { hasText: text }).waitFor();
 }
 
+function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+}
+
 describe("reference chat page in a real browser", () => {
   before(async () => {
     stack = await startStack();
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchBrowser();
   }, { timeout: STARTUP_TIMEOUT_MS });
 
   after(async () => {
@@ -460,3 +466,44 @@ describe("reference chat page in a real browser", () => {
 // Never leave the stack behind, even when a hook throws.
 process.on("exit", () => stopStack(stack));
 process.on("SIGINT", () => { stopStack(stack); process.exit(130); });
+
+// The deployment names the demo contact flow (examples/flows): it greets, asks a Lex stand-in,
+// calls the order-lookup function of this workspace through cargo lambda watch, branches on
+// its answer and queues the chat, where the agent takes it.
+describe("reference chat page through a contact flow", () => {
+  before(async () => {
+    stack = await startStack({ CONNECT_CONTACT_FLOW_ID: "77777777-7777-4777-8777-777777777777" });
+    browser = await launchBrowser();
+  }, { timeout: STARTUP_TIMEOUT_MS });
+
+  after(async () => {
+    await browser?.close();
+    stopStack(stack);
+  });
+
+  test("greets, asks the bot, calls the Lambda, branches on its answer, queues and reaches the agent", async () => {
+    const { page, context, problems } = await newPage();
+    await page.goto(pageUrl());
+    await page.fill("#display-name", "Ana");
+    await page.click("#start-chat");
+    await page.locator(".message--theirs", { hasText: "Welcome to the connect-local demo flow" }).waitFor();
+    await page.locator(".message--theirs", { hasText: "What can I do for you?" }).waitFor();
+    await shot(page, "20-flow-bot-asks");
+    await send(page, "track order A-100");
+    await page.locator(".message--theirs", { hasText: "Looking up order A-100." }).waitFor();
+    await page.locator(".message--theirs", { hasText: "Order A-100 shipped on 2026-12-01." }).waitFor();
+    await page.locator(".message--theirs", { hasText: "Let me connect you with an agent." }).waitFor();
+    await page.locator(".message--theirs", { hasText: "Hello Ana" }).waitFor();
+    await send(page, "thanks for checking");
+    await page.locator(".message--theirs", { hasText: "You said: thanks for checking" }).waitFor();
+    await shot(page, "21-flow-reached-the-agent");
+    const contactId = await page.evaluate(() => JSON.parse(sessionStorage.getItem("connect-chat-session")).details.ContactId);
+    const contact = (await admin(`/_local/contacts/${contactId}`)).body;
+    const path = contact.Flow.Path.map((s) => `${s.Identifier}:${s.Branch}`);
+    for (const step of ["ask:Condition:TrackOrder", "lookup:NextAction", "check:Condition:shipped", "transfer:End"]) {
+      assert.ok(path.includes(step), `${step} in ${path.join(", ")}`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
