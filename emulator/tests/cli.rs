@@ -26,6 +26,32 @@ fn spawn(mut command: Command) -> (std::process::Child, String) {
 }
 
 #[test]
+fn a_flows_directory_with_a_problem_stops_it_before_it_listens_and_names_the_file() {
+    let dir = std::env::temp_dir().join(format!("connect-local-cli-flows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("inbound.json"),
+        r#"{"Version": "2019-10-30", "StartAction": "hi", "Actions": [
+            {"Identifier": "hi", "Type": "MessageParticipant", "Parameters": {"Text": "Hi $.Attributes.name"}, "Transitions": {"NextAction": "bye"}},
+            {"Identifier": "bye", "Type": "PlayPrompt", "Parameters": {}, "Transitions": {}}]}"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_connect-local"))
+        .args(["--listen", "127.0.0.1:0", "--flows"])
+        .arg(&dir)
+        .output()
+        .expect("connect-local runs");
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "no ready line");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("inbound.json: action \"bye\": action type PlayPrompt is not supported"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn prints_its_url_serves_and_stops_on_sigterm() {
     let (mut child, line) = start(&["--instance-id", "my-instance"]);
     let url = line

@@ -748,6 +748,129 @@ mod tests {
     }
 
     #[test]
+    fn each_action_s_parameter_rules_are_checked() {
+        let cases = [
+            (
+                "MessageParticipant",
+                json!({}),
+                "exactly one of Text, PromptId, SSML and Media",
+            ),
+            (
+                "UpdateContactAttributes",
+                json!({"Attributes": {}}),
+                "at least one attribute",
+            ),
+            (
+                "UpdateContactAttributes",
+                json!({"Attributes": {"a": 1}}),
+                "Attributes.a must be a string",
+            ),
+            (
+                "Compare",
+                json!({"ComparisonValue": "plain text"}),
+                "must be a single reference",
+            ),
+            (
+                "UpdateContactTargetQueue",
+                json!({}),
+                "exactly one of QueueId and AgentId",
+            ),
+            (
+                "UpdateContactTargetQueue",
+                json!({"AgentId": "a"}),
+                "AgentId",
+            ),
+            ("TransferToFlow", json!({}), "ContactFlowId is required"),
+            (
+                "UpdateContactEventHooks",
+                json!({"EventHooks": {"CustomerQueue": "q", "CustomerRemaining": "r"}}),
+                "exactly one hook",
+            ),
+            (
+                "UpdateContactEventHooks",
+                json!({"EventHooks": {"OnSomething": "f"}}),
+                "EventHooks key OnSomething",
+            ),
+            (
+                "Wait",
+                json!({"TimeoutSeconds": "0"}),
+                "TimeoutSeconds must be a whole number of seconds from 1 to 604800",
+            ),
+            (
+                "Wait",
+                json!({"TimeoutSeconds": "5", "Events": ["Lunch"]}),
+                "not Lunch",
+            ),
+            (
+                "Loop",
+                json!({"LoopCount": "101"}),
+                "LoopCount must be a whole number from 0 to 100",
+            ),
+            (
+                "InvokeLambdaFunction",
+                json!({"LambdaFunctionARN": "my-function"}),
+                "must be a Lambda function ARN",
+            ),
+            (
+                "InvokeLambdaFunction",
+                json!({"LambdaFunctionARN": "arn:aws:lambda:us-east-1:1:function:f", "InvocationTimeLimitSeconds": "9"}),
+                "from 1 to 8",
+            ),
+            (
+                "InvokeLambdaFunction",
+                json!({"LambdaFunctionARN": "arn:aws:lambda:us-east-1:1:function:f", "ResponseValidation": {"ResponseType": "XML"}}),
+                "STRING_MAP or JSON",
+            ),
+            (
+                "ConnectParticipantWithLexBot",
+                json!({}),
+                "LexV2Bot.AliasArn is required",
+            ),
+            (
+                "ConnectParticipantWithLexBot",
+                json!({"LexBot": {"Name": "b"}}),
+                "Amazon Lex V1",
+            ),
+            ("ShowView", json!({}), "ViewResource.Id is required"),
+        ];
+        for (kind, parameters, rule) in cases {
+            let content = flow(json!([
+                {"Identifier": "a", "Type": kind, "Parameters": parameters, "Transitions": {}}
+            ]));
+            let problems = parse(&content).unwrap_err().0.join("\n");
+            assert!(
+                problems.contains(&format!("action \"a\" ({kind}): ")) && problems.contains(rule),
+                "{kind} {parameters}: {problems}"
+            );
+        }
+        let conditions = flow(json!([
+            {"Identifier": "a", "Type": "CheckHoursOfOperation", "Parameters": {},
+             "Transitions": {"Conditions": [{"NextAction": "a", "Condition": {"Operator": "TextContains", "Operands": ["True"]}}]}}
+        ]));
+        let problems = parse(&conditions).unwrap_err().0.join("\n");
+        assert!(problems.contains("only the Equals operator"), "{problems}");
+        assert!(
+            problems.contains("operand \"False\" is required"),
+            "{problems}"
+        );
+        let nowhere = flow(json!([
+            {"Identifier": "a", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {"NextAction": "b", "Errors": [{"NextAction": "c", "ErrorType": "NoMatchingError"}]}}
+        ]));
+        let problems = parse(&nowhere).unwrap_err().0;
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("NextAction \"b\" names no action"));
+        let twice = flow(json!([
+            {"Identifier": "a", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {}},
+            {"Identifier": "a", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {}}
+        ]));
+        assert!(parse(&twice).unwrap_err().0[0].contains("used twice"));
+        let bad_id = flow(json!([
+            {"Identifier": "a/b", "Type": "EndFlowExecution", "Parameters": {}, "Transitions": {}}
+        ]));
+        assert!(parse(&bad_id).unwrap_err().0[0].contains("may not contain"));
+    }
+
+    #[test]
     fn operators_compare_text_without_case_and_numbers_as_numbers() {
         assert!(Operator::TextStartsWith.holds("Hello there", "hello"));
         assert!(Operator::TextEndsWith.holds("order-42", "42"));
