@@ -476,11 +476,11 @@ async fn secret_store(value: Arc<Mutex<String>>, calls: Arc<AtomicUsize>) -> Str
                     } else {
                         "secretsmanager"
                     };
-                    let credentials = connect_local::sigv4::Credentials {
+                    let credentials = connect_local::wire::sigv4::Credentials {
                         access_key_id: connect_local::DEFAULT_ACCESS_KEY_ID.into(),
                         secret_access_key: connect_local::DEFAULT_SECRET_ACCESS_KEY.into(),
                     };
-                    if connect_local::sigv4::verify(
+                    if connect_local::wire::sigv4::verify(
                         &credentials,
                         connect_local::DEFAULT_REGION,
                         service,

@@ -754,7 +754,7 @@ async fn todays_members_reach_connect_and_the_answer_opens_the_chat_without_anot
     );
     assert_eq!(
         contact.response_mode,
-        Some(connect_local::state::ResponseMode::Incremental)
+        Some(connect_local::store::ResponseMode::Incremental)
     );
     assert_eq!(contact.disconnect_on_customer_exit, ["AGENT"]);
     assert_eq!(

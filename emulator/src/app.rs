@@ -1,24 +1,23 @@
-//! The router: which path goes to which operation, CORS for the routes browsers call
-//! (Participant Service, uploads, downloads), and the `/_local` admin API tests use to arm
-//! faults, inspect contacts and act as the agent.
+//! The router: which path goes to which operation or admin route, and the middleware every
+//! request passes (chaos rules, request ids, CORS for the routes browsers call).
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::errors::AwsError;
-use crate::faults::{self, ChaosKind, ChaosRule, Fault};
-use crate::state::Store;
-use crate::{
-    agent, attached_files, cases, connect_api, flow_api, participant_api, storage, websocket,
-};
+use crate::admin::{self, agent};
+use crate::api::{attached_files, cases, connect as connect_api, flows as flow_api};
+use crate::api::{participant as participant_api, websocket};
+use crate::store::storage;
+use crate::store::Store;
+use crate::wire::errors::AwsError;
+use crate::wire::faults::{self, ChaosKind};
 
 /// Builds the whole application around a store.
 pub fn router(store: Arc<Store>) -> Router {
@@ -117,15 +116,19 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route(
             "/_local/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
+            get(admin::list_faults)
+                .post(admin::add_fault)
+                .delete(admin::clear_faults),
         )
         .route(
             "/_local/chaos",
-            get(list_chaos).post(add_chaos).delete(clear_chaos),
+            get(admin::list_chaos)
+                .post(admin::add_chaos)
+                .delete(admin::clear_chaos),
         )
-        .route("/_local/contacts", get(list_contacts))
-        .route("/_local/attached-files", get(list_attached_files))
-        .route("/_local/contacts/{id}", get(get_contact))
+        .route("/_local/contacts", get(admin::list_contacts))
+        .route("/_local/attached-files", get(admin::list_attached_files))
+        .route("/_local/contacts/{id}", get(admin::get_contact))
         .route(
             "/_local/contacts/{id}/agent/join",
             post(agent::control_join),
@@ -149,19 +152,19 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route(
             "/_local/contacts/{id}/flow/survey",
-            post(start_disconnect_flow),
+            post(admin::start_disconnect_flow),
         )
-        .route("/_local/hours/{id}", put(set_hours))
-        .route("/_local/setup", get(setup))
+        .route("/_local/hours/{id}", put(admin::set_hours))
+        .route("/_local/setup", get(admin::setup))
         .route(
             "/_local/contacts/{id}/customer/{activity}",
-            post(customer_activity),
+            post(admin::customer_activity),
         )
         .route(
             "/_local/contacts/{id}/authentication",
-            post(authentication_outcome),
+            post(admin::authentication_outcome),
         )
-        .route("/_local/authenticate", get(authenticate))
+        .route("/_local/authenticate", get(admin::authenticate))
         .route(
             "/_local/contacts/{id}/bot/stream",
             post(agent::control_stream),
@@ -257,281 +260,4 @@ async fn cors(request: Request, next: Next) -> Response {
         HeaderValue::from_static("600"),
     );
     response
-}
-
-#[derive(Deserialize)]
-struct FaultRequest {
-    operation: String,
-    error: String,
-    count: Option<u32>,
-}
-
-async fn add_fault(State(store): State<Arc<Store>>, Json(req): Json<FaultRequest>) -> Response {
-    match Fault::new(&req.operation, &req.error, req.count.unwrap_or(1)) {
-        Ok(fault) => {
-            store.with(|inner| inner.faults.push(fault.clone()));
-            (StatusCode::CREATED, Json(fault)).into_response()
-        }
-        Err(message) => {
-            (StatusCode::BAD_REQUEST, Json(json!({"message": message}))).into_response()
-        }
-    }
-}
-
-async fn list_faults(State(store): State<Arc<Store>>) -> Response {
-    Json(store.with(|inner| inner.faults.clone())).into_response()
-}
-
-async fn clear_faults(State(store): State<Arc<Store>>) -> StatusCode {
-    store.with(|inner| inner.faults.clear());
-    StatusCode::NO_CONTENT
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ChaosRequest {
-    operation: Option<String>,
-    rate: f64,
-    kinds: Vec<ChaosKind>,
-    latency_ms: Option<u64>,
-}
-
-async fn add_chaos(State(store): State<Arc<Store>>, Json(req): Json<ChaosRequest>) -> Response {
-    match ChaosRule::new(
-        req.operation.as_deref(),
-        req.rate,
-        req.kinds,
-        req.latency_ms.unwrap_or(200),
-    ) {
-        Ok(rule) => {
-            store.with(|inner| inner.chaos.push(rule.clone()));
-            (StatusCode::CREATED, Json(rule)).into_response()
-        }
-        Err(message) => {
-            (StatusCode::BAD_REQUEST, Json(json!({"message": message}))).into_response()
-        }
-    }
-}
-
-async fn list_chaos(State(store): State<Arc<Store>>) -> Response {
-    Json(store.with(|inner| json!({"rules": inner.chaos, "injected": inner.chaos_counts})))
-        .into_response()
-}
-
-async fn clear_chaos(State(store): State<Arc<Store>>) -> StatusCode {
-    store.with(|inner| {
-        inner.chaos.clear();
-        inner.chaos_counts.clear();
-    });
-    StatusCode::NO_CONTENT
-}
-
-async fn list_attached_files(State(store): State<Arc<Store>>) -> Response {
-    let mut files = store.with(|inner| inner.attached_files.values().cloned().collect::<Vec<_>>());
-    files.sort_by(|a, b| a.creation_time.cmp(&b.creation_time));
-    Json(files).into_response()
-}
-
-async fn list_contacts(State(store): State<Arc<Store>>) -> Response {
-    let mut contacts = store.with(|inner| inner.contacts.values().cloned().collect::<Vec<_>>());
-    contacts.sort_by(|a, b| a.started_at.cmp(&b.started_at));
-    Json(contacts).into_response()
-}
-
-/// `POST /_local/contacts/{id}/customer/{idle|returned|autodisconnection}`: the customer's
-/// activity event, as the chat timeouts would send it (autodisconnection also ends the chat).
-async fn customer_activity(
-    State(store): State<Arc<Store>>,
-    Path((id, activity)): Path<(String, String)>,
-) -> Response {
-    let change: fn(&mut crate::state::Inner, &str) -> bool = match activity.as_str() {
-        "idle" => crate::idle::went_idle,
-        "returned" => crate::idle::returned,
-        "autodisconnection" => crate::idle::autodisconnect,
-        _ => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({"message": "activity must be idle, returned or autodisconnection"})),
-            )
-                .into_response()
-        }
-    };
-    let sent = store.with(|inner| change(inner, &id));
-    if sent {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        not_open()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Outcome {
-    outcome: String,
-}
-
-/// `POST /_local/contacts/{id}/authentication` `{"Outcome": "succeeded"}`: an authentication
-/// event (initiated, succeeded, failed, timeout, expired, cancelled) for the chat.
-async fn authentication_outcome(
-    State(store): State<Arc<Store>>,
-    Path(id): Path<String>,
-    Json(body): Json<Outcome>,
-) -> Response {
-    if !crate::authentication::OUTCOMES.contains(&body.outcome.as_str()) {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"message": format!("Outcome must be one of {}", crate::authentication::OUTCOMES.join(", "))})),
-        )
-            .into_response();
-    }
-    if store.with(|inner| crate::authentication::event(inner, &id, &body.outcome)) {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        not_open()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AuthenticateQuery {
-    session_id: String,
-    outcome: Option<String>,
-}
-
-/// `GET /_local/authenticate?sessionId=…[&outcome=succeeded|failed]`: where GetAuthenticationUrl
-/// sends the customer. It stands in for the identity provider's sign-in page: it reports the
-/// outcome to the chat and redirects to the RedirectUri given to GetAuthenticationUrl.
-async fn authenticate(
-    State(store): State<Arc<Store>>,
-    axum::extract::Query(query): axum::extract::Query<AuthenticateQuery>,
-) -> Response {
-    let outcome = query.outcome.unwrap_or_else(|| "succeeded".into());
-    if outcome != "succeeded" && outcome != "failed" {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"message": "outcome must be succeeded or failed"})),
-        )
-            .into_response();
-    }
-    match store.with(|inner| crate::authentication::complete(inner, &query.session_id, &outcome)) {
-        Some(redirect) => match HeaderValue::from_str(&redirect) {
-            Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
-            Err(_) => StatusCode::NO_CONTENT.into_response(),
-        },
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(json!({"message": "no such authentication session"})),
-        )
-            .into_response(),
-    }
-}
-
-fn not_open() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({"message": "no such open contact"})),
-    )
-        .into_response()
-}
-
-/// `POST /_local/contacts/{id}/flow/survey`: the contact goes on to its disconnect flow (the
-/// shipped one is the post-chat survey), as when the agent leaves or a customer of a
-/// `DisconnectOnCustomerExit` contact does.
-async fn start_disconnect_flow(
-    State(store): State<Arc<Store>>,
-    Path(id): Path<String>,
-) -> Response {
-    let started = store.with(|inner| {
-        let hooked = inner
-            .contacts
-            .get(&id)
-            .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"));
-        hooked && crate::flow::only_customer_remains(&store, inner, &id)
-    });
-    if started {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        (
-            StatusCode::NOT_FOUND,
-            Json(json!({"message": "no such open contact, no disconnect flow set, or it already began"})),
-        )
-            .into_response()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct HoursOverride {
-    /// true: open, false: closed, null: follow the configured hours again.
-    open: Option<bool>,
-}
-
-/// `PUT /_local/hours/{id}` `{"Open": false}`: forces hours of operation open or closed for
-/// CheckHoursOfOperation (`{"Open": null}` goes back to the configured hours).
-async fn set_hours(
-    State(store): State<Arc<Store>>,
-    Path(id): Path<String>,
-    Json(body): Json<HoursOverride>,
-) -> Response {
-    if !store.settings.setup.hours.iter().any(|h| h.id == id) {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"message": "no such hours of operation"})),
-        )
-            .into_response();
-    }
-    store.with(|inner| match body.open {
-        Some(open) => inner.hours_override.insert(id, open),
-        None => inner.hours_override.remove(&id),
-    });
-    StatusCode::NO_CONTENT.into_response()
-}
-
-/// `GET /_local/setup`: the flows, queues, hours and Lex stand-in bots the instance has, with
-/// each queue's waiting contacts.
-async fn setup(State(store): State<Arc<Store>>) -> Response {
-    let setup = &store.settings.setup;
-    let body = store.with(|inner| {
-        let flows: Vec<_> = inner
-            .flows
-            .values()
-            .map(|f| json!({"Id": f.id, "Name": f.name, "Type": f.kind, "Status": f.status}))
-            .collect();
-        let queues: Vec<_> = setup
-            .queues
-            .iter()
-            .map(|q| {
-                let waiting: Vec<&String> = inner
-                    .contacts
-                    .values()
-                    .filter(|c| !c.ended && c.flow.waiting_in.as_ref() == Some(&q.id))
-                    .map(|c| &c.contact_id)
-                    .collect();
-                json!({"Queue": q, "Waiting": waiting})
-            })
-            .collect();
-        let hours: Vec<_> = setup
-            .hours
-            .iter()
-            .map(|h| json!({"Hours": h, "OpenNow": crate::routing::hours_open(inner, h)}))
-            .collect();
-        let bots: Vec<_> = setup
-            .bots
-            .iter()
-            .map(|b| json!({"AliasArn": b.alias_arn, "Name": b.name}))
-            .collect();
-        json!({"Flows": flows, "Queues": queues, "HoursOfOperations": hours, "LexBots": bots})
-    });
-    Json(body).into_response()
-}
-
-async fn get_contact(State(store): State<Arc<Store>>, Path(id): Path<String>) -> Response {
-    match store.with(|inner| inner.contacts.get(&id).cloned()) {
-        Some(contact) => Json(contact).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(json!({"message": "no such contact"})),
-        )
-            .into_response(),
-    }
 }

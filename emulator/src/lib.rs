@@ -3,35 +3,22 @@
 //! attachment upload storage, following the real wire protocol so that the real AWS SDK
 //! clients and amazon-connect-chatjs work against it unchanged.
 //!
-//! Layout: [`app`] routes, [`connect_api`] and [`participant_api`] implement operations,
-//! [`websocket`] serves the participant socket, [`chat`] builds and delivers transcript items,
-//! [`attached_files`] serves case attached files, [`agent`] is the simulated agent, [`validate`] checks model constraints, [`errors`] writes
-//! AWS errors, [`sigv4`] verifies signatures, [`storage`] plays S3, [`state`] holds contacts,
-//! [`faults`] injects errors.
+//! Layout, dependencies pointing down: [`app`] is the router; [`api`] the AWS operations and
+//! [`admin`] the `/_local` routes; [`engine`] runs contact flows and [`sim`] plays the agent;
+//! [`routing`] holds queues and hours, [`flow`] the flows as data; [`chat`] builds and delivers
+//! transcript items; [`store`] holds contacts and plays S3; [`wire`] is the AWS protocol
+//! (SigV4, the models, validation, errors, faults). A test fails on a module cycle.
 
-pub mod agent;
+pub mod admin;
+pub mod api;
 pub mod app;
-pub mod attached_files;
-pub mod authentication;
-pub mod cases;
 pub mod chat;
-pub mod connect_api;
-pub mod connection;
-pub mod errors;
-pub mod faults;
+pub mod engine;
 pub mod flow;
-pub mod flow_api;
-pub mod idle;
-pub mod interactive;
-pub mod model;
-pub mod participant_api;
 pub mod routing;
-pub mod signed;
-pub mod sigv4;
-pub mod state;
-pub mod storage;
-pub mod validate;
-pub mod websocket;
+pub mod sim;
+pub mod store;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -142,7 +129,7 @@ pub struct Server {
     /// `http://ADDR`, the endpoint for both SDK clients and chatjs.
     pub base_url: String,
     /// The server's state, for tests that inspect it directly.
-    pub store: Arc<state::Store>,
+    pub store: Arc<store::Store>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -288,10 +275,10 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
     let base_url = format!("http://{addr}");
     let mut url_key = vec![0u8; 32];
     rand::rng().fill_bytes(&mut url_key);
-    let store = Arc::new(state::Store::new(state::Settings {
+    let store = Arc::new(store::Store::new(store::Settings {
         instance_id: options.instance_id,
         contact_flow_id: options.contact_flow_id,
-        credentials: sigv4::Credentials {
+        credentials: wire::sigv4::Credentials {
             access_key_id: options.access_key_id,
             secret_access_key: options.secret_access_key,
         },
@@ -300,7 +287,7 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
         max_attachment_bytes: options.max_attachment_bytes,
         max_attachments_per_contact: options.max_attachments_per_contact,
         url_key,
-        agent: state::AgentSettings {
+        agent: store::AgentSettings {
             enabled: options.agent,
             name: options.agent_name,
             join_delay: options.agent_join_delay,

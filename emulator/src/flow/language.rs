@@ -10,6 +10,20 @@ use serde_json::{Map, Value};
 
 use super::reference;
 
+/// The event hooks UpdateContactEventHooks may set.
+pub const EVENT_HOOKS: [&str; 10] = [
+    "CustomerQueue",
+    "CustomerRemaining",
+    "DefaultAgentUI",
+    "DisconnectAgentUI",
+    "CustomerWhisper",
+    "AgentWhisper",
+    "CustomerHold",
+    "AgentHold",
+    "PauseContact",
+    "ResumeContact",
+];
+
 /// The one Flow language version Connect publishes.
 pub const VERSION: &str = "2019-10-30";
 /// Most actions one flow may hold (the Flow language reference).
@@ -186,6 +200,13 @@ pub fn resource_id(id_or_arn: &str) -> &str {
     } else {
         id_or_arn
     }
+}
+
+/// Whether a text is a Lambda function ARN
+/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
+pub fn is_lambda_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    matches!(parts.as_slice(), ["arn", _, "lambda", _, _, "function", name] | ["arn", _, "lambda", _, _, "function", name, _] if !name.is_empty())
 }
 
 /// Reads and checks a flow's content. On success also returns what it depends on.
@@ -538,10 +559,10 @@ fn check_parameters(action: &Action, deps: &mut Dependencies) -> Vec<String> {
                     .next()
                     .map(|(k, v)| (k.as_str(), v))
                     .unwrap_or_default();
-                if !super::EVENT_HOOKS.contains(&hook) {
+                if !EVENT_HOOKS.contains(&hook) {
                     rules.push(format!(
                         "EventHooks key {hook} is not one of {}",
-                        super::EVENT_HOOKS.join(", ")
+                        EVENT_HOOKS.join(", ")
                     ));
                 }
                 match flow.as_str() {
@@ -598,7 +619,7 @@ fn check_parameters(action: &Action, deps: &mut Dependencies) -> Vec<String> {
         }
         ActionType::InvokeLambdaFunction => {
             match p.get("LambdaFunctionARN").and_then(Value::as_str) {
-                Some(arn) if is_reference(arn) || super::lambda::function_name(arn).is_some() => {}
+                Some(arn) if is_reference(arn) || is_lambda_arn(arn) => {}
                 _ => rules.push("LambdaFunctionARN must be a Lambda function ARN".into()),
             }
             rules.extend(check_seconds(

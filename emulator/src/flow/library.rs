@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::language::{self, Dependencies, Flow};
 use super::lex::Bot;
-use crate::routing::{Hours, Queue, BASIC_HOURS_ID, BASIC_QUEUE_ID};
+use crate::routing::config::{Hours, Queue, BASIC_HOURS_ID, BASIC_QUEUE_ID};
 
 /// The shipped disconnect flow (the one-question post-chat survey).
 pub const SURVEY_FLOW_ID: &str = "44444444-4444-4444-8444-444444444444";
@@ -181,7 +181,7 @@ pub fn load(default_flow_id: &str, dir: Option<&Path>) -> Result<Setup, Vec<Stri
     if let Some(dir) = dir {
         read_dir(dir, &mut setup, &mut pending, &mut problems);
     }
-    let types = crate::model::CONNECT.enum_values("ContactFlowType");
+    let types = crate::wire::model::CONNECT.enum_values("ContactFlowType");
     let mut parsed = Vec::new();
     for FlowFile {
         file,

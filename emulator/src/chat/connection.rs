@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::state::{iso_millis, new_token, Inner, Store, TokenOwner};
+use crate::store::{iso_millis, new_token, Inner, Store, TokenOwner};
 
 /// How long a websocket URL may wait before it is used (chatjs reconnects with a new one).
 const WEBSOCKET_URL_LIFETIME_SECS: i64 = 100;

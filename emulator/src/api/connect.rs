@@ -12,16 +12,18 @@ use axum::Json;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
+use crate::chat::connection;
 use crate::chat::{event_item, message_item, publish};
-use crate::errors::AwsError;
-use crate::model;
-use crate::signed::{Api, SignedCall};
-use crate::state::ResponseMode;
-use crate::state::{
+use crate::engine as flow;
+use crate::store::ResponseMode;
+use crate::store::MAX_ATTRIBUTE_BYTES;
+use crate::store::{
     iso_millis, new_id, new_token, Contact, Inner, Participant, Role, Store, TokenOwner,
 };
-use crate::validate::{opt_str_in, Input};
-use crate::{connection, flow};
+use crate::wire::errors::AwsError;
+use crate::wire::model;
+use crate::wire::signed::{Api, SignedCall};
+use crate::wire::validate::{opt_str_in, Input};
 
 /// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
 const MESSAGING_CONTENT_TYPES: [&str; 5] = [
@@ -31,9 +33,6 @@ const MESSAGING_CONTENT_TYPES: [&str; 5] = [
     "application/vnd.amazonaws.connect.message.interactive",
     "application/vnd.amazonaws.connect.message.interactive.response",
 ];
-
-/// Contact attributes: all keys and values together, in UTF-8 bytes (feature specifications).
-pub const MAX_ATTRIBUTE_BYTES: usize = 32768;
 
 const INVALID_PARAMETER: &str = "InvalidParameterException";
 
@@ -58,7 +57,7 @@ pub async fn start_chat_contact(
         Ok((value, created)) => {
             if let Some((contact_id, flow_id)) = created {
                 flow::start_when_connected(&store, &contact_id, &flow_id);
-                crate::idle::watch(&store, &contact_id);
+                crate::chat::idle::watch(&store, &contact_id);
             }
             Json(value).into_response()
         }
@@ -266,7 +265,7 @@ fn start_chat_contact_inner(
             customer_id,
             response_mode,
             disconnect_on_customer_exit,
-            streaming: streaming_endpoint_arn.map(|arn| crate::state::Streaming {
+            streaming: streaming_endpoint_arn.map(|arn| crate::store::Streaming {
                 streaming_id: new_id(),
                 endpoint_arn: arn,
             }),

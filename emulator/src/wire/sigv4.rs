@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::errors::AwsError;
+use crate::wire::errors::AwsError;
 
 /// The static credentials requests must be signed with.
 #[derive(Debug, Clone)]

@@ -15,12 +15,12 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::errors::{respond, AwsError};
-use crate::model;
-use crate::signed::{Api, SignedCall};
-use crate::state::{iso_millis, iso_secs, new_id, AttachedFile, FileStatus, Store};
-use crate::storage;
-use crate::validate::Input;
+use crate::store::storage;
+use crate::store::{iso_millis, iso_secs, new_id, AttachedFile, FileStatus, Store};
+use crate::wire::errors::{respond, AwsError};
+use crate::wire::model;
+use crate::wire::signed::{Api, SignedCall};
+use crate::wire::validate::Input;
 
 const INVALID_REQUEST: &str = "InvalidRequestException";
 

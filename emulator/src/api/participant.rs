@@ -15,17 +15,19 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::chat::{
-    self, event_item, message_item, new_item, publish, TranscriptQuery, EVENT_PREFIX,
+    self, event_item, message_item, publish, publish_attachment, receipt_item, TranscriptQuery,
+    EVENT_PREFIX,
 };
-use crate::errors::AwsError;
-use crate::model::{self, RequestParts};
-use crate::state::{
+use crate::chat::{authentication, connection, idle};
+use crate::engine as flow;
+use crate::sim::agent;
+use crate::store::storage;
+use crate::store::{
     iso_millis, iso_secs, new_id, Attachment, AttachmentState, Inner, Role, Store, TokenOwner,
 };
-use crate::storage;
-use crate::validate::{self, Input};
-use crate::{agent, connection};
-use crate::{authentication, flow, idle};
+use crate::wire::errors::AwsError;
+use crate::wire::model::{self, RequestParts};
+use crate::wire::validate::{self, Input};
 
 const VALIDATION: &str = "ValidationException";
 
@@ -396,36 +398,6 @@ fn scan_and_publish(store: &Arc<Store>, inner: &mut Inner, attachment_id: &str) 
     });
 }
 
-/// Pushes the ATTACHMENT item for an attachment's current state (same item id across the scan).
-pub fn publish_attachment(inner: &mut Inner, attachment_id: &str, item_id: &str, keep: bool) {
-    let Some(attachment) = inner.attachments.get(attachment_id) else {
-        return;
-    };
-    let status = match attachment.state {
-        AttachmentState::Approved => "APPROVED",
-        AttachmentState::Rejected => "REJECTED",
-        _ => "IN_PROGRESS",
-    };
-    let entry = json!([{
-        "ContentType": attachment.content_type,
-        "AttachmentId": attachment.attachment_id,
-        "AttachmentName": attachment.name,
-        "Status": status,
-    }]);
-    let (contact_id, sender_id) = (
-        attachment.contact_id.clone(),
-        attachment.participant_id.clone(),
-    );
-    let Some(contact) = inner.contacts.get_mut(&contact_id) else {
-        return;
-    };
-    let sender = contact.participant(&sender_id).cloned();
-    let mut item = new_item(contact, sender.as_ref(), "ATTACHMENT");
-    item.insert("Id".into(), json!(item_id));
-    item.insert("Attachments".into(), entry);
-    publish(contact, item, keep);
-}
-
 /// Message content types a participant may send with SendMessage.
 const SENDABLE_TYPES: [&str; 4] = [
     "text/plain",
@@ -622,36 +594,6 @@ pub async fn send_event(
             })
         },
     )
-}
-
-/// A MESSAGEMETADATA item saying `reader` has read (or received) `message_id`.
-pub fn receipt_item(
-    contact: &crate::state::Contact,
-    reader: &str,
-    message_id: &str,
-    read: bool,
-) -> serde_json::Map<String, Value> {
-    let now = iso_millis(Utc::now());
-    let receipt = if read {
-        json!({"ReadTimestamp": now, "DeliveredTimestamp": now, "RecipientParticipantId": reader})
-    } else {
-        json!({"DeliveredTimestamp": now, "RecipientParticipantId": reader})
-    };
-    let mut item = serde_json::Map::new();
-    item.insert("Id".into(), json!(new_id()));
-    item.insert("AbsoluteTime".into(), json!(now));
-    item.insert(
-        "ContentType".into(),
-        json!(format!("{EVENT_PREFIX}message.metadata")),
-    );
-    item.insert("Type".into(), json!("MESSAGEMETADATA"));
-    item.insert(
-        "MessageMetadata".into(),
-        json!({"MessageId": message_id, "Receipts": [receipt]}),
-    );
-    item.insert("ContactId".into(), json!(contact.contact_id));
-    item.insert("InitialContactId".into(), json!(contact.initial_contact_id));
-    item
 }
 
 /// `POST /participant/transcript` (GetTranscript).
@@ -881,7 +823,7 @@ pub async fn get_authentication_url(
             store.with(|inner| {
                 inner.authentication_sessions.insert(
                     session_id.clone(),
-                    crate::state::AuthenticationSession {
+                    crate::store::AuthenticationSession {
                         owner: owner.clone(),
                         redirect_uri: redirect,
                     },

@@ -12,8 +12,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::errors::AwsError;
-use crate::state::{Store, TokenOwner};
+use crate::store::{Store, TokenOwner};
+use crate::wire::errors::AwsError;
 
 /// How long a websocket URL may be used after it was issued (the documented connect expiry).
 const URL_VALIDITY: Duration = Duration::from_secs(100);
@@ -98,9 +98,9 @@ fn answer(
                             contact.subscribers.push(tx);
                             let customer = contact
                                 .participant(&owner.participant_id)
-                                .is_some_and(|p| p.role == crate::state::Role::Customer);
+                                .is_some_and(|p| p.role == crate::store::Role::Customer);
                             if customer {
-                                crate::flow::customer_connected(store, inner, &owner.contact_id);
+                                crate::engine::customer_connected(store, inner, &owner.contact_id);
                             }
                             true
                         }

@@ -17,13 +17,13 @@ pub struct Service {
 
 /// Amazon Connect (only the operations connect-local serves).
 pub static CONNECT: LazyLock<Service> =
-    LazyLock::new(|| Service::parse(include_str!("../models/connect.json")));
+    LazyLock::new(|| Service::parse(include_str!("../../models/connect.json")));
 /// The Amazon Connect Participant Service.
 pub static PARTICIPANT: LazyLock<Service> =
-    LazyLock::new(|| Service::parse(include_str!("../models/connectparticipant.json")));
+    LazyLock::new(|| Service::parse(include_str!("../../models/connectparticipant.json")));
 /// Amazon Connect Cases (only the operations connect-local serves).
 pub static CASES: LazyLock<Service> =
-    LazyLock::new(|| Service::parse(include_str!("../models/connectcases.json")));
+    LazyLock::new(|| Service::parse(include_str!("../../models/connectcases.json")));
 
 /// Deepest nesting checked; recursive shapes (segment attribute values) stop here.
 const MAX_DEPTH: usize = 24;

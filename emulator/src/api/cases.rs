@@ -13,11 +13,11 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::errors::{respond, AwsError};
-use crate::model;
-use crate::signed::{Api, SignedCall};
-use crate::state::{iso_millis, new_id, FileStatus, Store};
-use crate::validate::Input;
+use crate::store::{iso_millis, new_id, FileStatus, Store};
+use crate::wire::errors::{respond, AwsError};
+use crate::wire::model;
+use crate::wire::signed::{Api, SignedCall};
+use crate::wire::validate::Input;
 
 const VALIDATION: &str = "ValidationException";
 

@@ -3,7 +3,7 @@
 //! service model's list) are accepted, so tests cannot exercise impossible situations. Chaos rules (`POST /_local/chaos`)
 //! hit a random share of calls with throttling, server errors, latency or dropped connections.
 
-use crate::model;
+use crate::wire::model;
 
 /// Errors AWS's front end returns for StartChatContact besides those its model lists (the
 /// Connect documentation's common errors): throttling and access denial.

@@ -5,7 +5,7 @@
 //! the admin API.
 
 use crate::chat::{event_item, publish};
-use crate::state::Inner;
+use crate::store::Inner;
 
 /// The outcomes an authentication event may report.
 pub const OUTCOMES: [&str; 6] = [

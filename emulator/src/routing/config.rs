@@ -1,11 +1,7 @@
-//! Queues and hours of operation: what a flow's UpdateContactTargetQueue,
-//! TransferContactToQueue and CheckHoursOfOperation act on. A contact transferred to a queue
-//! waits there until an agent joins it; a queue with a capacity refuses contacts beyond it.
+//! Queues and hours of operation as an instance configures them, and when hours are open.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
-
-use crate::state::Inner;
 
 /// The queue every instance has (Connect's BasicQueue).
 pub const BASIC_QUEUE_ID: &str = "55555555-5555-4555-8555-555555555555";
@@ -160,49 +156,6 @@ fn day_of(weekday: chrono::Weekday) -> Day {
         Sat => Day::Saturday,
         Sun => Day::Sunday,
     }
-}
-
-/// Whether the hours are open now, a `/_local/hours` override first.
-pub fn hours_open(inner: &Inner, hours: &Hours) -> bool {
-    inner
-        .hours_override
-        .get(&hours.id)
-        .copied()
-        .unwrap_or_else(|| hours.is_open(Utc::now()))
-}
-
-/// Why a transfer to a queue fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransferError {
-    NoTargetQueue,
-    AtCapacity,
-}
-
-/// Puts a contact in its target queue: refused when the queue is full.
-pub fn enqueue(inner: &mut Inner, queues: &[Queue], contact_id: &str) -> Result<(), TransferError> {
-    let Some(queue_id) = inner
-        .contacts
-        .get(contact_id)
-        .and_then(|c| c.flow.queue_id.clone())
-    else {
-        return Err(TransferError::NoTargetQueue);
-    };
-    let queue = queues
-        .iter()
-        .find(|q| q.id == queue_id)
-        .ok_or(TransferError::NoTargetQueue)?;
-    let waiting = inner
-        .contacts
-        .values()
-        .filter(|c| !c.ended && c.flow.waiting_in.as_deref() == Some(queue_id.as_str()))
-        .count();
-    if queue.capacity.is_some_and(|capacity| waiting >= capacity) {
-        return Err(TransferError::AtCapacity);
-    }
-    if let Some(contact) = inner.contacts.get_mut(contact_id) {
-        contact.flow.waiting_in = Some(queue_id);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

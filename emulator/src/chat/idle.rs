@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::chat::{end_contact, event_item, publish};
-use crate::state::{Inner, Store};
+use crate::store::{Inner, Store};
 
 /// Starts watching a new contact's customer, if idle timeouts are configured.
 pub fn watch(store: &Arc<Store>, contact_id: &str) {

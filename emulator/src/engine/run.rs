@@ -9,14 +9,15 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use super::language::{resource_id, Action, ActionType};
-use super::library::{queue_arn, FlowRecord};
-use super::reference::{self, render};
-use super::{lambda, CustomerInput, RunKind, Step};
+use super::{lambda, RunKind};
+use crate::chat::interactive;
 use crate::chat::{end_contact, new_item, publish};
-use crate::interactive;
+use crate::flow::language::{resource_id, Action, ActionType};
+use crate::flow::library::{queue_arn, FlowRecord};
+use crate::flow::reference::{self, render};
 use crate::routing::{self, TransferError};
-use crate::state::{iso_millis, Contact, Inner, Store};
+use crate::store::{iso_millis, Contact, Inner, Store};
+use crate::store::{CustomerInput, Step};
 
 /// How long a Lex conversation waits for the customer unless LexTimeoutSeconds says.
 const DEFAULT_LEX_TIMEOUT: Duration = Duration::from_secs(300);
@@ -225,10 +226,16 @@ async fn bot_says(store: &Arc<Store>, contact_id: &str, text: &str) {
         inner
             .contacts
             .get(contact_id)
-            .is_some_and(|c| c.response_mode == Some(crate::state::ResponseMode::Incremental))
+            .is_some_and(|c| c.response_mode == Some(crate::store::ResponseMode::Incremental))
     });
     if incremental {
-        crate::agent::stream_now(store, contact_id, text, crate::agent::DEFAULT_CHUNKS).await;
+        crate::chat::stream::stream_now(
+            store,
+            contact_id,
+            text,
+            crate::chat::stream::DEFAULT_CHUNKS,
+        )
+        .await;
     } else {
         store.with(|inner| system_message(inner, contact_id, "BOT", "text/plain", text));
     }
@@ -449,7 +456,7 @@ fn update_attributes(
         );
     }
     let size: usize = next.iter().map(|(k, v)| k.len() + v.len()).sum();
-    if size > crate::connect_api::MAX_ATTRIBUTE_BYTES {
+    if size > crate::store::MAX_ATTRIBUTE_BYTES {
         return Outcome::Error(
             "NoMatchingError",
             format!("the attributes would take {size} bytes, more than 32768"),
@@ -477,7 +484,7 @@ fn transfer(store: &Arc<Store>, contact_id: &str) -> Outcome {
     });
     match result {
         Ok(()) => {
-            crate::agent::on_queued(store, contact_id);
+            crate::sim::agent::on_queued(store, contact_id);
             Outcome::Queued
         }
         Err(TransferError::AtCapacity) => {

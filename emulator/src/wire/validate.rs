@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::errors::AwsError;
-use crate::model::{RequestParts, Service};
+use crate::wire::errors::AwsError;
+use crate::wire::model::{RequestParts, Service};
 
 /// Checks a request against its operation's input shape in `service`'s model; the first broken
 /// constraint becomes `error_type` (the shape the operation models for invalid input).

@@ -2,11 +2,17 @@
 //! their delivery to every websocket of the contact (sender included), ending a chat, and
 //! GetTranscript's paging. Callers hold the store lock; nothing here awaits.
 
+pub mod authentication;
+pub mod connection;
+pub mod idle;
+pub mod interactive;
+pub mod stream;
+
 use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use crate::state::{iso_millis, new_id, Contact, Inner, Participant, Role};
+use crate::store::{iso_millis, new_id, AttachmentState, Contact, Inner, Participant, Role};
 
 /// Event content types, all under this prefix.
 pub const EVENT_PREFIX: &str = "application/vnd.amazonaws.connect.event.";
@@ -106,6 +112,66 @@ pub fn end_contact(inner: &mut Inner, contact_id: &str, leaving: Option<&str>) -
     contact.subscribers.clear();
     contact.flow.input = None;
     true
+}
+
+/// Pushes the ATTACHMENT item for an attachment's current state (same item id across the scan).
+pub fn publish_attachment(inner: &mut Inner, attachment_id: &str, item_id: &str, keep: bool) {
+    let Some(attachment) = inner.attachments.get(attachment_id) else {
+        return;
+    };
+    let status = match attachment.state {
+        AttachmentState::Approved => "APPROVED",
+        AttachmentState::Rejected => "REJECTED",
+        _ => "IN_PROGRESS",
+    };
+    let entry = json!([{
+        "ContentType": attachment.content_type,
+        "AttachmentId": attachment.attachment_id,
+        "AttachmentName": attachment.name,
+        "Status": status,
+    }]);
+    let (contact_id, sender_id) = (
+        attachment.contact_id.clone(),
+        attachment.participant_id.clone(),
+    );
+    let Some(contact) = inner.contacts.get_mut(&contact_id) else {
+        return;
+    };
+    let sender = contact.participant(&sender_id).cloned();
+    let mut item = new_item(contact, sender.as_ref(), "ATTACHMENT");
+    item.insert("Id".into(), json!(item_id));
+    item.insert("Attachments".into(), entry);
+    publish(contact, item, keep);
+}
+
+/// A MESSAGEMETADATA item saying `reader` has read (or received) `message_id`.
+pub fn receipt_item(
+    contact: &crate::store::Contact,
+    reader: &str,
+    message_id: &str,
+    read: bool,
+) -> serde_json::Map<String, Value> {
+    let now = iso_millis(Utc::now());
+    let receipt = if read {
+        json!({"ReadTimestamp": now, "DeliveredTimestamp": now, "RecipientParticipantId": reader})
+    } else {
+        json!({"DeliveredTimestamp": now, "RecipientParticipantId": reader})
+    };
+    let mut item = serde_json::Map::new();
+    item.insert("Id".into(), json!(new_id()));
+    item.insert("AbsoluteTime".into(), json!(now));
+    item.insert(
+        "ContentType".into(),
+        json!(format!("{EVENT_PREFIX}message.metadata")),
+    );
+    item.insert("Type".into(), json!("MESSAGEMETADATA"));
+    item.insert(
+        "MessageMetadata".into(),
+        json!({"MessageId": message_id, "Receipts": [receipt]}),
+    );
+    item.insert("ContactId".into(), json!(contact.contact_id));
+    item.insert("InitialContactId".into(), json!(contact.initial_contact_id));
+    item
 }
 
 /// Where GetTranscript starts and how it walks.

@@ -3,6 +3,11 @@
 //! `.await`, so concurrent requests serialize only for the few microseconds of a map update and
 //! none is lost.
 
+mod flow_state;
+pub mod storage;
+
+pub use flow_state::{CustomerInput, FlowState, Step};
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -11,8 +16,11 @@ use base64::Engine;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rand::RngCore;
 
-use crate::faults::{ChaosCounts, ChaosKind, ChaosRule, Fault};
-use crate::sigv4::Credentials;
+use crate::wire::faults::{ChaosCounts, ChaosKind, ChaosRule, Fault};
+use crate::wire::sigv4::Credentials;
+
+/// Contact attributes: all keys and values together, in UTF-8 bytes (feature specifications).
+pub const MAX_ATTRIBUTE_BYTES: usize = 32768;
 
 /// Fixed settings of one server.
 #[derive(Debug, Clone)]
@@ -131,7 +139,7 @@ pub struct Contact {
     /// `ConnectionTypes` the contact was started with.
     pub connection_types: Vec<String>,
     /// Where the contact is in its flows, and the path it took.
-    pub flow: crate::flow::FlowState,
+    pub flow: crate::store::FlowState,
     /// When the customer last sent a message or typed.
     #[serde(skip)]
     pub customer_last_active: Instant,
@@ -142,7 +150,7 @@ pub struct Contact {
     /// Items as GetTranscript returns them (typing and receipts are not kept).
     pub transcript: Vec<serde_json::Value>,
     /// Websockets subscribed to `aws/chat`; each gets every pushed frame through a bounded
-    /// queue ([`crate::websocket::QUEUE_FRAMES`]).
+    /// queue ([`crate::api::websocket::QUEUE_FRAMES`]).
     #[serde(skip)]
     pub subscribers: Vec<tokio::sync::mpsc::Sender<axum::extract::ws::Utf8Bytes>>,
     /// `participant/ClientToken` -> SendMessage's answer, for its idempotency.

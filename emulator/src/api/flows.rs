@@ -14,13 +14,13 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use crate::errors::{respond, AwsError};
 use crate::flow::language;
 use crate::flow::library::{describe, flow_arn, FlowRecord};
-use crate::model;
-use crate::signed::{Api, SignedCall};
-use crate::state::{new_id, Store};
-use crate::validate::Input;
+use crate::store::{new_id, Store};
+use crate::wire::errors::{respond, AwsError};
+use crate::wire::model;
+use crate::wire::signed::{Api, SignedCall};
+use crate::wire::validate::Input;
 
 const CONNECT: Api = Api {
     signing_name: "connect",

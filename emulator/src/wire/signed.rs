@@ -7,11 +7,11 @@ use std::sync::LazyLock;
 
 use axum::http::{HeaderMap, Method, Uri};
 
-use crate::errors::AwsError;
-use crate::model::{RequestParts, Service};
-use crate::sigv4;
-use crate::state::Store;
-use crate::validate::{self, Input};
+use crate::store::Store;
+use crate::wire::errors::AwsError;
+use crate::wire::model::{RequestParts, Service};
+use crate::wire::sigv4;
+use crate::wire::validate::{self, Input};
 
 /// One signed call, as received.
 pub struct SignedCall<'r> {

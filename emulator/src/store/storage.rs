@@ -15,9 +15,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::errors::AwsError;
-use crate::sigv4::{constant_time_eq, hmac};
-use crate::state::{AttachmentState, Contact, FileStatus, Settings, Store};
+use crate::store::{AttachmentState, Contact, FileStatus, Settings, Store};
+use crate::wire::errors::AwsError;
+use crate::wire::sigv4::{constant_time_eq, hmac};
 
 /// File extensions Connect accepts for chat attachments and the MIME types sent for each
 /// (Amazon Connect feature specifications). Kept here, apart from the functions' own table,
