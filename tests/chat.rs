@@ -257,7 +257,7 @@ async fn messages_and_events_are_validated_as_the_service_does() {
             .unwrap()
             .transcript
             .iter()
-            .filter(|t| t["Content"] == "once")
+            .filter(|t| t.content.as_deref() == Some("once"))
             .count()
     });
     assert_eq!(count, 1);

@@ -6,7 +6,6 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use integration_tests::*;
-use serde_json::json;
 
 fn options() -> connect_local::Options {
     connect_local::Options {
@@ -143,8 +142,12 @@ async fn a_websocket_that_stops_reading_is_disconnected_not_buffered_without_lim
     for _ in 0..2000 {
         stack.server.store.with(|inner| {
             if let Some(contact) = inner.contacts.get_mut(&contact_id) {
-                let mut item = connect_local::chat::new_item(contact, None, "MESSAGE");
-                item.insert("Content".into(), json!(big));
+                let mut item = connect_local::chat::new_item(
+                    contact,
+                    None,
+                    connect_local::store::ItemType::Message,
+                );
+                item.content = Some(big.clone());
                 connect_local::chat::publish(contact, item, false);
             }
         });

@@ -756,7 +756,10 @@ async fn todays_members_reach_connect_and_the_answer_opens_the_chat_without_anot
         contact.response_mode,
         Some(connect_local::store::ResponseMode::Incremental)
     );
-    assert_eq!(contact.disconnect_on_customer_exit, ["AGENT"]);
+    assert_eq!(
+        contact.disconnect_on_customer_exit,
+        [connect_local::store::ExitDisconnects::Agent]
+    );
     assert_eq!(
         contact.connection_types,
         ["WEBSOCKET", "CONNECTION_CREDENTIALS"]

@@ -15,11 +15,11 @@ use serde_json::{json, Map, Value};
 use crate::chat::connection;
 use crate::chat::{event_item, message_item, publish};
 use crate::engine as flow;
-use crate::store::ResponseMode;
 use crate::store::MAX_ATTRIBUTE_BYTES;
 use crate::store::{
     iso_millis, new_id, new_token, Contact, Inner, Participant, Role, Store, TokenOwner,
 };
+use crate::store::{ExitDisconnects, ResponseMode};
 use crate::wire::errors::AwsError;
 use crate::wire::model;
 use crate::wire::signed::{Api, SignedCall};
@@ -109,9 +109,13 @@ fn start_chat_contact_inner(
         .and_then(|c| c.get("ResponseMode"))
         .and_then(Value::as_str)
         .and_then(|mode| mode.parse::<ResponseMode>().ok());
-    let disconnect_on_customer_exit = input
+    // The model has already checked the values against its enum.
+    let disconnect_on_customer_exit: Vec<ExitDisconnects> = input
         .opt_str_list("DisconnectOnCustomerExit", 1, 1, 100)?
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .collect();
     let connection_types = input
         .opt_str_list("ConnectionTypes", 1, 2, 100)?
         .unwrap_or_default();

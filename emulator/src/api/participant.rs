@@ -453,7 +453,7 @@ pub async fn send_message(
                     .cloned()
                     .ok_or_else(AwsError::access_denied)?;
                 let mut item = message_item(contact, &sender, &content_type, &content);
-                let mut output = json!({"Id": item["Id"], "AbsoluteTime": item["AbsoluteTime"]});
+                let mut output = json!({"Id": item.id, "AbsoluteTime": item.absolute_time});
                 let rejected = match &store.settings.reject_messages_matching {
                     None => false,
                     Some(pattern) => {
@@ -463,10 +463,8 @@ pub async fn send_message(
                     }
                 };
                 if rejected {
-                    item.insert(
-                        "MessageMetadata".into(),
-                        json!({"MessageId": item["Id"], "MessageProcessingStatus": "REJECTED"}),
-                    );
+                    item.message_metadata =
+                        Some(json!({"MessageId": item.id, "MessageProcessingStatus": "REJECTED"}));
                 }
                 if let Some(key) = token_key {
                     contact.message_tokens.insert(key, output.clone());
@@ -563,11 +561,7 @@ pub async fn send_event(
                                     "Content must be {\"messageId\":\"...\"} for receipts",
                                 )
                             })?;
-                        if !contact
-                            .transcript
-                            .iter()
-                            .any(|i| i["Id"] == json!(message_id))
-                        {
+                        if !contact.transcript.iter().any(|i| i.id == message_id) {
                             return Err(AwsError::new(
                                 VALIDATION,
                                 "messageId does not belong to this contact",
@@ -685,9 +679,7 @@ pub async fn get_transcript(
                 // Websocket frames carry InitialContactId on each item; GetTranscript's items
                 // do not (the model's Item has no such member).
                 for item in &mut page {
-                    if let Some(item) = item.as_object_mut() {
-                        item.remove("InitialContactId");
-                    }
+                    item.initial_contact_id = None;
                 }
                 let mut out =
                     json!({"InitialContactId": contact.initial_contact_id, "Transcript": page});

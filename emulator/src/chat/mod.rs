@@ -10,38 +10,42 @@ pub mod stream;
 
 use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
-use crate::store::{iso_millis, new_id, AttachmentState, Contact, Inner, Participant, Role};
+use crate::store::{
+    iso_millis, new_id, AttachmentEntry, AttachmentState, Contact, Inner, Item, ItemType,
+    Participant, Role,
+};
 
 /// Event content types, all under this prefix.
 pub const EVENT_PREFIX: &str = "application/vnd.amazonaws.connect.event.";
 
 /// A transcript item from `sender` (or from the system when `None`), with the envelope every
 /// item needs for chatjs to route it: Id, AbsoluteTime, Type, ContactId, InitialContactId.
-pub fn new_item(
-    contact: &Contact,
-    sender: Option<&Participant>,
-    item_type: &str,
-) -> Map<String, Value> {
-    let mut item = Map::new();
-    item.insert("Id".into(), json!(new_id()));
-    item.insert("AbsoluteTime".into(), json!(iso_millis(Utc::now())));
-    item.insert("Type".into(), json!(item_type));
-    match sender {
-        Some(p) => {
-            item.insert("ParticipantId".into(), json!(p.participant_id));
-            item.insert("DisplayName".into(), json!(p.display_name));
-            item.insert("ParticipantRole".into(), json!(p.role));
-        }
-        None => {
-            item.insert("DisplayName".into(), json!("SYSTEM_MESSAGE"));
-            item.insert("ParticipantRole".into(), json!(Role::System));
-        }
+pub fn new_item(contact: &Contact, sender: Option<&Participant>, kind: ItemType) -> Item {
+    let (participant_id, display_name, role) = match sender {
+        Some(p) => (
+            Some(p.participant_id.clone()),
+            p.display_name.clone(),
+            p.role,
+        ),
+        None => (None, "SYSTEM_MESSAGE".to_owned(), Role::System),
+    };
+    Item {
+        id: new_id(),
+        absolute_time: iso_millis(Utc::now()),
+        kind,
+        participant_id,
+        display_name: Some(display_name),
+        participant_role: Some(role),
+        content_type: None,
+        content: None,
+        attachments: None,
+        message_metadata: None,
+        contact_id: Some(contact.contact_id.clone()),
+        related_contact_id: None,
+        initial_contact_id: Some(contact.initial_contact_id.clone()),
     }
-    item.insert("ContactId".into(), json!(contact.contact_id));
-    item.insert("InitialContactId".into(), json!(contact.initial_contact_id));
-    item
 }
 
 /// A MESSAGE item from `sender`.
@@ -50,24 +54,17 @@ pub fn message_item(
     sender: &Participant,
     content_type: &str,
     content: &str,
-) -> Map<String, Value> {
-    let mut item = new_item(contact, Some(sender), "MESSAGE");
-    item.insert("ContentType".into(), json!(content_type));
-    item.insert("Content".into(), json!(content));
+) -> Item {
+    let mut item = new_item(contact, Some(sender), ItemType::Message);
+    item.content_type = Some(content_type.to_owned());
+    item.content = Some(content.to_owned());
     item
 }
 
 /// An EVENT item of `event` (e.g. `participant.joined`).
-pub fn event_item(
-    contact: &Contact,
-    sender: Option<&Participant>,
-    event: &str,
-) -> Map<String, Value> {
-    let mut item = new_item(contact, sender, "EVENT");
-    item.insert(
-        "ContentType".into(),
-        json!(format!("{EVENT_PREFIX}{event}")),
-    );
+pub fn event_item(contact: &Contact, sender: Option<&Participant>, event: &str) -> Item {
+    let mut item = new_item(contact, sender, ItemType::Event);
+    item.content_type = Some(format!("{EVENT_PREFIX}{event}"));
     item
 }
 
@@ -75,11 +72,10 @@ pub fn event_item(
 /// transcript. Sockets that went away, and sockets whose queue is full because their client
 /// stopped reading, are dropped from the list; the latter are then closed once their queue
 /// drains, as a managed service closes a consumer that falls too far behind.
-pub fn publish(contact: &mut Contact, item: Map<String, Value>, keep: bool) {
-    let item = Value::Object(item);
+pub fn publish(contact: &mut Contact, item: Item, keep: bool) {
     // Serialised once; every subscriber's queue shares the same bytes.
     let frame: Utf8Bytes = json!({
-        "content": item.to_string(),
+        "content": item.to_value().to_string(),
         "contentType": "application/json",
         "topic": "aws/chat",
     })
@@ -124,12 +120,12 @@ pub fn publish_attachment(inner: &mut Inner, attachment_id: &str, item_id: &str,
         AttachmentState::Rejected => "REJECTED",
         _ => "IN_PROGRESS",
     };
-    let entry = json!([{
-        "ContentType": attachment.content_type,
-        "AttachmentId": attachment.attachment_id,
-        "AttachmentName": attachment.name,
-        "Status": status,
-    }]);
+    let entry = AttachmentEntry {
+        content_type: attachment.content_type.clone(),
+        attachment_id: attachment.attachment_id.clone(),
+        attachment_name: attachment.name.clone(),
+        status,
+    };
     let (contact_id, sender_id) = (
         attachment.contact_id.clone(),
         attachment.participant_id.clone(),
@@ -138,40 +134,35 @@ pub fn publish_attachment(inner: &mut Inner, attachment_id: &str, item_id: &str,
         return;
     };
     let sender = contact.participant(&sender_id).cloned();
-    let mut item = new_item(contact, sender.as_ref(), "ATTACHMENT");
-    item.insert("Id".into(), json!(item_id));
-    item.insert("Attachments".into(), entry);
+    let mut item = new_item(contact, sender.as_ref(), ItemType::Attachment);
+    item.id = item_id.to_owned();
+    item.attachments = Some(vec![entry]);
     publish(contact, item, keep);
 }
 
 /// A MESSAGEMETADATA item saying `reader` has read (or received) `message_id`.
-pub fn receipt_item(
-    contact: &crate::store::Contact,
-    reader: &str,
-    message_id: &str,
-    read: bool,
-) -> serde_json::Map<String, Value> {
+pub fn receipt_item(contact: &Contact, reader: &str, message_id: &str, read: bool) -> Item {
     let now = iso_millis(Utc::now());
     let receipt = if read {
         json!({"ReadTimestamp": now, "DeliveredTimestamp": now, "RecipientParticipantId": reader})
     } else {
         json!({"DeliveredTimestamp": now, "RecipientParticipantId": reader})
     };
-    let mut item = serde_json::Map::new();
-    item.insert("Id".into(), json!(new_id()));
-    item.insert("AbsoluteTime".into(), json!(now));
-    item.insert(
-        "ContentType".into(),
-        json!(format!("{EVENT_PREFIX}message.metadata")),
-    );
-    item.insert("Type".into(), json!("MESSAGEMETADATA"));
-    item.insert(
-        "MessageMetadata".into(),
-        json!({"MessageId": message_id, "Receipts": [receipt]}),
-    );
-    item.insert("ContactId".into(), json!(contact.contact_id));
-    item.insert("InitialContactId".into(), json!(contact.initial_contact_id));
-    item
+    Item {
+        id: new_id(),
+        absolute_time: now,
+        kind: ItemType::Messagemetadata,
+        participant_id: None,
+        display_name: None,
+        participant_role: None,
+        content_type: Some(format!("{EVENT_PREFIX}message.metadata")),
+        content: None,
+        attachments: None,
+        message_metadata: Some(json!({"MessageId": message_id, "Receipts": [receipt]})),
+        contact_id: Some(contact.contact_id.clone()),
+        related_contact_id: None,
+        initial_contact_id: Some(contact.initial_contact_id.clone()),
+    }
 }
 
 /// Where GetTranscript starts and how it walks.
@@ -189,7 +180,7 @@ pub struct TranscriptQuery {
 
 /// The contact's full transcript, past persistent-chat sessions first. Items of past sessions
 /// carry `RelatedContactId` instead of `ContactId`, as the model documents.
-pub fn full_transcript(inner: &Inner, contact: &Contact) -> Vec<Value> {
+pub fn full_transcript(inner: &Inner, contact: &Contact) -> Vec<Item> {
     let mut chain = Vec::new();
     let mut previous = contact.continued_from_contact_id.clone();
     while let Some(id) = previous {
@@ -203,11 +194,7 @@ pub fn full_transcript(inner: &Inner, contact: &Contact) -> Vec<Value> {
     for past in chain.iter().rev() {
         for item in &past.transcript {
             let mut item = item.clone();
-            if let Some(obj) = item.as_object_mut() {
-                if let Some(id) = obj.remove("ContactId") {
-                    obj.insert("RelatedContactId".into(), id);
-                }
-            }
+            item.related_contact_id = item.contact_id.take();
             items.push(item);
         }
     }
@@ -217,25 +204,23 @@ pub fn full_transcript(inner: &Inner, contact: &Contact) -> Vec<Value> {
 
 /// One page of `items` per the query; returns the page and the id of the next page's first
 /// item, or `None` for an anchor that is not in the scan (a token from another query).
-pub fn page(items: &[Value], query: &TranscriptQuery) -> Option<(Vec<Value>, Option<String>)> {
+pub fn page(items: &[Item], query: &TranscriptQuery) -> Option<(Vec<Item>, Option<String>)> {
     if items.is_empty() {
         return query.from_id.is_none().then(|| (Vec::new(), None));
     }
     // Index (in chronological order) where the scan starts.
     let start = if let Some(id) = &query.start_id {
-        items.iter().position(|i| i["Id"] == json!(id))
+        items.iter().position(|i| i.id == *id)
     } else if let Some(time) = &query.start_time {
-        items.iter().position(|i| {
-            i["AbsoluteTime"]
-                .as_str()
-                .is_some_and(|t| t >= time.as_str())
-        })
+        items
+            .iter()
+            .position(|i| i.absolute_time.as_str() >= time.as_str())
     } else {
         query
             .most_recent
             .map(|n| items.len().saturating_sub(n.max(1)))
     };
-    let scan: Vec<&Value> = match (query.forward, start) {
+    let scan: Vec<&Item> = match (query.forward, start) {
         (true, Some(s)) => items[s..].iter().collect(),
         (true, None) => items.iter().collect(),
         (false, Some(s)) => items[..=s.min(items.len().saturating_sub(1))]
@@ -246,9 +231,9 @@ pub fn page(items: &[Value], query: &TranscriptQuery) -> Option<(Vec<Value>, Opt
     };
     let skip = match &query.from_id {
         None => 0,
-        Some(id) => scan.iter().position(|i| i["Id"] == json!(id))?,
+        Some(id) => scan.iter().position(|i| i.id == *id)?,
     };
-    let mut page: Vec<Value> = scan
+    let mut page: Vec<Item> = scan
         .iter()
         .skip(skip)
         .take(query.max_results)
@@ -257,9 +242,7 @@ pub fn page(items: &[Value], query: &TranscriptQuery) -> Option<(Vec<Value>, Opt
     let next = if page.is_empty() {
         None
     } else {
-        scan.get(skip + page.len())
-            .and_then(|i| i["Id"].as_str())
-            .map(str::to_owned)
+        scan.get(skip + page.len()).map(|i| i.id.clone())
     };
     let chronological = query.forward;
     if chronological != query.ascending {

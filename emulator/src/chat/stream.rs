@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::chat::publish;
-use crate::store::{new_id, Inner, Store};
+use crate::store::{new_id, Inner, ItemType, Store};
 
 /// Chunks a streamed answer is cut into unless asked otherwise.
 pub const DEFAULT_CHUNKS: usize = 4;
@@ -77,19 +77,17 @@ fn bot_item(
     let Some(contact) = inner.contacts.get_mut(contact_id).filter(|c| !c.ended) else {
         return false;
     };
-    let mut item = crate::chat::new_item(contact, None, "MESSAGE");
-    item.insert("Id".into(), json!(id));
-    item.insert("DisplayName".into(), json!("BOT"));
-    item.insert("ContentType".into(), json!("text/plain"));
-    item.insert("Content".into(), json!(content));
+    let mut item = crate::chat::new_item(contact, None, ItemType::Message);
+    item.id = id.to_owned();
+    item.display_name = Some("BOT".into());
+    item.content_type = Some("text/plain".into());
+    item.content = Some(content.to_owned());
     if let Some((number, completed)) = chunk {
-        item.insert(
-            "MessageMetadata".into(),
-            json!({"MessageId": id, "ChunkNumber": number, "MessageCompleted": completed}),
-        );
+        item.message_metadata =
+            Some(json!({"MessageId": id, "ChunkNumber": number, "MessageCompleted": completed}));
     }
     if keep {
-        contact.transcript.push(serde_json::Value::Object(item));
+        contact.transcript.push(item);
     } else {
         publish(contact, item, false);
     }

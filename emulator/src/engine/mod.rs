@@ -133,7 +133,8 @@ pub fn customer_exits(store: &Arc<Store>, inner: &mut Inner, contact_id: &str) -
         !c.ended
             && !c.flow.disconnect_flow_started
             && c.flow.event_hooks.contains_key("CustomerRemaining")
-            && c.disconnect_on_customer_exit.iter().any(|p| p == "AGENT")
+            && c.disconnect_on_customer_exit
+                .contains(&crate::store::ExitDisconnects::Agent)
     });
     applies && only_customer_remains(store, inner, contact_id)
 }

@@ -17,7 +17,7 @@ use crate::flow::library::{queue_arn, FlowRecord};
 use crate::flow::reference::{self, render};
 use crate::routing::{self, TransferError};
 use crate::store::{iso_millis, Contact, Inner, Store};
-use crate::store::{CustomerInput, Step};
+use crate::store::{CustomerInput, ItemType, Step};
 
 /// How long a Lex conversation waits for the customer unless LexTimeoutSeconds says.
 const DEFAULT_LEX_TIMEOUT: Duration = Duration::from_secs(300);
@@ -212,10 +212,10 @@ fn system_message(
     let Some(contact) = inner.contacts.get_mut(contact_id).filter(|c| !c.ended) else {
         return false;
     };
-    let mut item = new_item(contact, None, "MESSAGE");
-    item.insert("DisplayName".into(), json!(display_name));
-    item.insert("ContentType".into(), json!(content_type));
-    item.insert("Content".into(), json!(text));
+    let mut item = new_item(contact, None, ItemType::Message);
+    item.display_name = Some(display_name.to_owned());
+    item.content_type = Some(content_type.to_owned());
+    item.content = Some(text.to_owned());
     publish(contact, item, true);
     true
 }

@@ -189,7 +189,7 @@ pub fn say_as(
     let contact = inner.contacts.get_mut(contact_id).filter(|c| !c.ended)?;
     let agent = contact.agent()?.clone();
     let item = message_item(contact, &agent, content_type, text);
-    let id = item["Id"].as_str().map(str::to_owned);
+    let id = Some(item.id.clone());
     publish(contact, item, true);
     id
 }
@@ -222,7 +222,7 @@ pub fn send_interactive(
             "This chat does not take interactive messages: start it with application/vnd.amazonaws.connect.message.interactive in SupportedMessagingContentTypes.",
         )
     };
-    let id = item["Id"].as_str().map(str::to_owned);
+    let id = Some(item.id.clone());
     publish(contact, item, true);
     id
 }

@@ -4,9 +4,11 @@
 //! none is lost.
 
 mod flow_state;
+mod item;
 pub mod storage;
 
 pub use flow_state::{CustomerInput, FlowState, Step};
+pub use item::{AttachmentEntry, Item, ItemType};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -98,6 +100,16 @@ pub enum ResponseMode {
     Complete,
 }
 
+/// A participant type `DisconnectOnCustomerExit` removes when the customer leaves (the model's
+/// DisconnectOnCustomerExitParticipantType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, strum::EnumString)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExitDisconnects {
+    /// The agent leaves and the contact goes on to its disconnect flow.
+    Agent,
+}
+
 /// A participant of a contact and its credentials.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -133,7 +145,7 @@ pub struct Contact {
     pub response_mode: Option<ResponseMode>,
     /// Participant types removed when the customer leaves (`["AGENT"]`: the contact goes on to
     /// its disconnect flow).
-    pub disconnect_on_customer_exit: Vec<String>,
+    pub disconnect_on_customer_exit: Vec<ExitDisconnects>,
     /// Message streaming started by `ChatStreamingConfiguration`.
     pub streaming: Option<Streaming>,
     /// `ConnectionTypes` the contact was started with.
@@ -148,7 +160,7 @@ pub struct Contact {
     pub participants: Vec<Participant>,
     pub attachment_ids: Vec<String>,
     /// Items as GetTranscript returns them (typing and receipts are not kept).
-    pub transcript: Vec<serde_json::Value>,
+    pub transcript: Vec<Item>,
     /// Websockets subscribed to `aws/chat`; each gets every pushed frame through a bounded
     /// queue ([`crate::api::websocket::QUEUE_FRAMES`]).
     #[serde(skip)]
