@@ -43,21 +43,6 @@ async fn start(stack: &Stack, name: &str, types: &[&str]) -> (String, String) {
     )
 }
 
-async fn say(stack: &Stack, token: &str, text: &str) -> String {
-    stack
-        .participant
-        .send_message()
-        .connection_token(token)
-        .content_type("text/plain")
-        .content(text)
-        .send()
-        .await
-        .expect("SendMessage succeeds")
-        .id()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn the_socket_answers_heartbeat_and_ping_exactly_as_chatjs_checks() {
     let stack = Stack::start_with(no_agent(), &[]).await;
@@ -91,7 +76,7 @@ async fn the_agent_joins_greets_reads_types_and_answers() {
     );
     assert!(greeting["Content"].as_str().unwrap().contains("Hello Ana"));
 
-    let message_id = say(&stack, &token, "Where is my order?").await;
+    let message_id = stack.say(&token, "Where is my order?").await;
     // The sender gets its own message too (every item is broadcast to all participants).
     let (echo, _) = socket.until(|i| i["Type"] == "MESSAGE").await;
     assert_eq!(
@@ -137,7 +122,7 @@ async fn customer_and_agent_sockets_both_receive_everything_and_receipts_flow_bo
         .connect_participant(joined["ParticipantToken"].as_str().unwrap())
         .await;
 
-    let from_agent = say(&stack, &agent_token, "Hi Ana").await;
+    let from_agent = stack.say(&agent_token, "Hi Ana").await;
     for socket in [&mut customer, &mut agent] {
         let (m, _) = socket.until(|i| i["Type"] == "MESSAGE").await;
         assert_eq!(m["Id"], json!(from_agent));
@@ -269,7 +254,7 @@ async fn the_transcript_pages_in_both_directions_and_accepts_chatjs_requests() {
     let (contact_id, participant_token) = start(&stack, "Ana", &[]).await;
     let (token, _socket) = stack.connect_participant(&participant_token).await;
     for n in 1..=12 {
-        say(&stack, &token, &format!("m{n}")).await;
+        stack.say(&token, &format!("m{n}")).await;
     }
     // What chatjs sends: MaxResults 15, BACKWARD, ASCENDING, an empty StartPosition.
     let page = stack
@@ -392,7 +377,7 @@ async fn the_agent_can_end_the_chat_and_send_files() {
         .until(|i| i["Type"] == "MESSAGE" && i["ParticipantRole"] == "AGENT")
         .await;
 
-    say(&stack, &token, "/attachment").await;
+    stack.say(&token, "/attachment").await;
     let (item, _) = socket.until(|i| i["Type"] == "ATTACHMENT").await;
     assert_eq!(item["ParticipantRole"], "AGENT");
     let attachment = &item["Attachments"][0];
@@ -413,7 +398,7 @@ async fn the_agent_can_end_the_chat_and_send_files() {
         .unwrap();
     assert_eq!(bytes.as_ref(), b"A note from the connect-local agent.\n");
 
-    say(&stack, &token, "/end").await;
+    stack.say(&token, "/end").await;
     let (_, before) = socket.until(|i| is_event(i, "chat.ended")).await;
     assert!(before
         .iter()
@@ -581,7 +566,7 @@ async fn persistent_chat_shows_the_past_session_in_the_transcript() {
     let stack = Stack::start_with(no_agent(), &[]).await;
     let (first_id, first_token) = start(&stack, "Ana", &[]).await;
     let (token, _socket) = stack.connect_participant(&first_token).await;
-    say(&stack, &token, "from the first chat").await;
+    stack.say(&token, "from the first chat").await;
     stack
         .participant
         .disconnect_participant()

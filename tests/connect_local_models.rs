@@ -460,10 +460,9 @@ async fn every_response_carries_a_request_id() {
     assert!(ok.headers().contains_key("x-amzn-requestid"));
 }
 
-/// Raw calls, for what the SDKs check on the client side, and the admin API.
+/// Raw calls, for what the SDKs check on the client side.
 trait RawCalls {
     async fn participant_raw(&self, path: &str, token: &str, body: Value) -> (u16, String, Value);
-    async fn admin_get(&self, path: &str) -> (u16, Value);
 }
 
 impl RawCalls for Stack {
@@ -483,18 +482,6 @@ impl RawCalls for Stack {
             .unwrap_or_default()
             .to_owned();
         (status, error, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn admin_get(&self, path: &str) -> (u16, Value) {
-        let resp = reqwest::Client::new()
-            .get(format!("{}{path}", self.server.base_url))
-            .send()
-            .await
-            .expect("admin API reachable");
-        (
-            resp.status().as_u16(),
-            resp.json().await.unwrap_or(Value::Null),
-        )
     }
 }
 

@@ -116,18 +116,6 @@ fn path(stack: &Stack, contact_id: &str) -> Vec<(String, String)> {
     })
 }
 
-async fn say(stack: &Stack, token: &str, text: &str) {
-    stack
-        .participant
-        .send_message()
-        .connection_token(token)
-        .content_type("text/plain")
-        .content(text)
-        .send()
-        .await
-        .expect("SendMessage");
-}
-
 #[tokio::test]
 async fn every_compare_operator_takes_its_branch_and_references_are_filled_in() {
     let stack = stack(false, None).await;
@@ -183,7 +171,9 @@ async fn attributes_are_set_all_or_none_and_a_flow_ending_untransferred_ends_the
         ["none set: ok=[]", "ok=[1]"],
         "an invalid key sets nothing; the second update sets both"
     );
-    let (status, contact) = admin_get(&stack, &format!("/_local/contacts/{contact_id}")).await;
+    let (status, contact) = stack
+        .admin_get(&format!("/_local/contacts/{contact_id}"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(contact["Attributes"]["from"], json!(contact_id));
     assert_eq!(contact["Ended"], true);
@@ -211,12 +201,12 @@ async fn a_queue_at_capacity_takes_its_branch_while_the_queue_flow_plays_for_the
         "You are waiting in Sales"
     );
     assert_eq!(next_system_message(&mut waiting).await, "Still waiting");
-    say(&stack, &token, "are you there?").await;
+    stack.say(&token, "are you there?").await;
     assert_eq!(
         next_system_message(&mut waiting).await,
         "Thanks for your message"
     );
-    let (_, setup) = admin_get(&stack, "/_local/setup").await;
+    let (_, setup) = stack.admin_get("/_local/setup").await;
     let sales = setup["Queues"]
         .as_array()
         .and_then(|q| q.iter().find(|q| q["Queue"]["Id"] == "sales"))
@@ -287,7 +277,7 @@ async fn the_simulated_agent_is_reached_through_the_queue_and_stops_the_queue_fl
         .store
         .with(|inner| inner.contacts[&contact_id].flow.waiting_in.clone());
     assert_eq!(waiting, None, "the contact left its queue");
-    say(&stack, &token, "hello agent").await;
+    stack.say(&token, "hello agent").await;
     let (reply, _) = socket
         .until(|i| {
             i["Type"] == "MESSAGE"
@@ -357,12 +347,12 @@ async fn the_lex_stand_in_and_a_lambda_answer_drive_the_branches_then_the_flow_t
     let stack = stack(false, Some(endpoint)).await;
     let (contact_id, token, mut socket) = chat(&stack, "bot", Some("gold")).await;
     assert_eq!(next_system_message(&mut socket).await, "How can I help?");
-    say(&stack, &token, "hi").await;
+    stack.say(&token, "hi").await;
     assert_eq!(
         next_system_message(&mut socket).await,
         "Hello! Ask me to track an order."
     );
-    say(&stack, &token, "Track order A-100").await;
+    stack.say(&token, "Track order A-100").await;
     assert_eq!(
         messages_until_ended(&mut socket).await,
         [
@@ -412,7 +402,7 @@ async fn a_failing_slow_or_nested_lambda_answer_takes_the_error_branch() {
     ] {
         let (contact_id, token, mut socket) = chat(&stack, "bot", None).await;
         next_system_message(&mut socket).await;
-        say(&stack, &token, &format!("where is order {order}")).await;
+        stack.say(&token, &format!("where is order {order}")).await;
         let messages = messages_until_ended(&mut socket).await;
         assert_eq!(
             messages.last().map(String::as_str),
@@ -434,7 +424,7 @@ async fn a_failing_slow_or_nested_lambda_answer_takes_the_error_branch() {
     let bare = stack_without_lambda().await;
     let (contact_id, token, mut socket) = chat(&bare, "bot", None).await;
     next_system_message(&mut socket).await;
-    say(&bare, &token, "track order A-100").await;
+    bare.say(&token, "track order A-100").await;
     assert_eq!(
         messages_until_ended(&mut socket)
             .await
@@ -462,7 +452,7 @@ async fn text_no_intent_matches_is_the_fallback_intent_and_get_participant_input
     let stack = stack(false, None).await;
     let (contact_id, token, mut socket) = chat(&stack, "bot", None).await;
     next_system_message(&mut socket).await;
-    say(&stack, &token, "I want a refund").await;
+    stack.say(&token, "I want a refund").await;
     assert_eq!(
         messages_until_ended(&mut socket).await,
         [
@@ -515,7 +505,7 @@ async fn bot_answers_stream_in_chunks_for_incremental_chats() {
         .to_owned();
     let mut socket = ChatSocket::open(started.websocket().and_then(|w| w.url()).unwrap()).await;
     next_system_message(&mut socket).await;
-    say(&stack, &token, "hello").await;
+    stack.say(&token, "hello").await;
     let (first, _) = socket
         .until(|i| i["MessageMetadata"]["ChunkNumber"] == 1)
         .await;
@@ -727,16 +717,4 @@ async fn flows_are_created_described_updated_and_listed_through_the_sdk_and_bad_
             "{flow}"
         );
     }
-}
-
-async fn admin_get(stack: &Stack, path: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .get(format!("{}{path}", stack.server.base_url))
-        .send()
-        .await
-        .expect("admin API reachable");
-    (
-        resp.status().as_u16(),
-        resp.json().await.unwrap_or(Value::Null),
-    )
 }

@@ -434,6 +434,34 @@ impl Stack {
         (token, socket)
     }
 
+    /// GETs from connect-local's admin API and returns the status and JSON answer (if any).
+    pub async fn admin_get(&self, path: &str) -> (u16, Value) {
+        let resp = reqwest::Client::new()
+            .get(format!("{}{path}", self.server.base_url))
+            .send()
+            .await
+            .expect("admin API reachable");
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    /// Sends a text/plain message with a connection token; returns the message's id.
+    pub async fn say(&self, token: &str, text: &str) -> String {
+        self.participant
+            .send_message()
+            .connection_token(token)
+            .content_type("text/plain")
+            .content(text)
+            .send()
+            .await
+            .expect("SendMessage succeeds")
+            .id()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// POSTs to connect-local's admin API and returns the JSON answer (if any) and status.
     pub async fn admin(&self, path: &str, body: Value) -> (u16, Value) {
         let resp = reqwest::Client::new()

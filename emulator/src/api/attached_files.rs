@@ -8,9 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -19,7 +17,7 @@ use crate::store::storage;
 use crate::store::{iso_millis, iso_secs, new_id, AttachedFile, FileStatus, Store};
 use crate::wire::errors::{respond, AwsError};
 use crate::wire::model;
-use crate::wire::signed::{Api, SignedCall};
+use crate::wire::signed::{Api, Received, SignedCall};
 use crate::wire::validate::Input;
 
 const INVALID_REQUEST: &str = "InvalidRequestException";
@@ -42,18 +40,9 @@ pub async fn start_attached_file_upload(
     State(store): State<Arc<Store>>,
     Path(instance_id): Path<String>,
     Query(query): QueryMap,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "StartAttachedFileUpload",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("StartAttachedFileUpload");
     respond((|| {
         let (resource, input) = admit(&store, &call, &[("InstanceId", &instance_id)], &query)?;
         start(&store, &instance_id, &resource, &input)
@@ -195,18 +184,9 @@ pub async fn complete_attached_file_upload(
     State(store): State<Arc<Store>>,
     Path((instance_id, file_id)): Path<(String, String)>,
     Query(query): QueryMap,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "CompleteAttachedFileUpload",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("CompleteAttachedFileUpload");
     respond((|| {
         let (resource, _) = admit(
             &store,
@@ -246,18 +226,9 @@ pub async fn get_attached_file(
     State(store): State<Arc<Store>>,
     Path((instance_id, file_id)): Path<(String, String)>,
     Query(query): QueryMap,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "GetAttachedFile",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("GetAttachedFile");
     respond((|| {
         let (resource, _) = admit(
             &store,

@@ -6,9 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -16,7 +14,7 @@ use serde_json::{json, Value};
 use crate::store::{iso_millis, new_id, FileStatus, Store};
 use crate::wire::errors::{respond, AwsError};
 use crate::wire::model;
-use crate::wire::signed::{Api, SignedCall};
+use crate::wire::signed::{Api, Received, SignedCall};
 use crate::wire::validate::Input;
 
 const VALIDATION: &str = "ValidationException";
@@ -28,18 +26,9 @@ const SERVED_TYPES: [(&str, &str); 2] = [("File", "file"), ("Comment", "comment"
 pub async fn create_related_item(
     State(store): State<Arc<Store>>,
     Path((domain_id, case_id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "CreateRelatedItem",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("CreateRelatedItem");
     serve(&store, &call, &domain_id, &case_id, create)
 }
 
@@ -117,18 +106,9 @@ fn create(store: &Store, case: &Case<'_>, input: &Input) -> Result<Value, AwsErr
 pub async fn search_related_items(
     State(store): State<Arc<Store>>,
     Path((domain_id, case_id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "SearchRelatedItems",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("SearchRelatedItems");
     serve(&store, &call, &domain_id, &case_id, search)
 }
 

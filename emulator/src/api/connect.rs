@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
@@ -22,7 +20,7 @@ use crate::store::{
 use crate::store::{ExitDisconnects, ResponseMode};
 use crate::wire::errors::AwsError;
 use crate::wire::model;
-use crate::wire::signed::{Api, SignedCall};
+use crate::wire::signed::{Api, Received, SignedCall};
 use crate::wire::validate::{opt_str_in, Input};
 
 /// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
@@ -46,14 +44,8 @@ const CONNECT: Api = Api {
 const INVALID_REQUEST: &str = "InvalidRequestException";
 
 /// `PUT /contact/chat`.
-pub async fn start_chat_contact(
-    State(store): State<Arc<Store>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match start_chat_contact_inner(&store, &method, &uri, &headers, &body) {
+pub async fn start_chat_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
+    match start_chat_contact_inner(&store, &received.call("StartChatContact")) {
         Ok((value, created)) => {
             if let Some((contact_id, flow_id)) = created {
                 flow::start_when_connected(&store, &contact_id, &flow_id);
@@ -67,18 +59,8 @@ pub async fn start_chat_contact(
 
 fn start_chat_contact_inner(
     store: &Store,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
+    call: &SignedCall<'_>,
 ) -> Result<(Value, Option<(String, String)>), AwsError> {
-    let call = SignedCall {
-        operation: "StartChatContact",
-        method,
-        uri,
-        headers,
-        body,
-    };
     let input = call.admit(store, &CONNECT, &[], None)?;
 
     let instance_id = input.str("InstanceId", 1, 100)?;

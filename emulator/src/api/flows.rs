@@ -8,9 +8,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{json, Value};
 
@@ -19,7 +17,7 @@ use crate::flow::library::{describe, flow_arn, FlowRecord};
 use crate::store::{new_id, Store};
 use crate::wire::errors::{respond, AwsError};
 use crate::wire::model;
-use crate::wire::signed::{Api, SignedCall};
+use crate::wire::signed::{Api, Received, SignedCall};
 use crate::wire::validate::Input;
 
 const CONNECT: Api = Api {
@@ -78,18 +76,9 @@ fn checked(store: &Store, content: &str, own_id: &str) -> Result<language::Flow,
 pub async fn create_contact_flow(
     State(store): State<Arc<Store>>,
     Path(instance_id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "CreateContactFlow",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("CreateContactFlow");
     respond((|| {
         let input = admit(
             &store,
@@ -129,18 +118,9 @@ pub async fn create_contact_flow(
 pub async fn update_contact_flow_content(
     State(store): State<Arc<Store>>,
     Path((instance_id, flow_id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "UpdateContactFlowContent",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("UpdateContactFlowContent");
     respond((|| {
         let input = admit(
             &store,
@@ -170,18 +150,9 @@ pub async fn update_contact_flow_content(
 pub async fn describe_contact_flow(
     State(store): State<Arc<Store>>,
     Path((instance_id, flow_id)): Path<(String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "DescribeContactFlow",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+    let call = received.call("DescribeContactFlow");
     respond((|| {
         admit(
             &store,
@@ -210,19 +181,10 @@ pub async fn describe_contact_flow(
 pub async fn list_contact_flows(
     State(store): State<Arc<Store>>,
     Path(instance_id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    received: Received,
 ) -> Response {
-    let call = SignedCall {
-        operation: "ListContactFlows",
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
-    let query = model::join_repeated(uri.query().unwrap_or_default());
+    let call = received.call("ListContactFlows");
+    let query = model::join_repeated(received.uri.query().unwrap_or_default());
     respond((|| {
         admit(&store, &call, &[("InstanceId", &instance_id)], &query)?;
         let types: Vec<&str> = query

@@ -13,6 +13,49 @@ use crate::wire::model::{RequestParts, Service};
 use crate::wire::sigv4;
 use crate::wire::validate::{self, Input};
 
+/// A signed request as an axum handler receives it: what SigV4 and the model checks read.
+pub struct Received {
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    pub body: axum::body::Bytes,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Received {
+    type Rejection = axum::extract::rejection::BytesRejection;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let (method, uri, headers) = (
+            request.method().clone(),
+            request.uri().clone(),
+            request.headers().clone(),
+        );
+        let body = axum::body::Bytes::from_request(request, state).await?;
+        Ok(Self {
+            method,
+            uri,
+            headers,
+            body,
+        })
+    }
+}
+
+impl Received {
+    /// The request as a call of `operation`.
+    pub fn call(&self, operation: &'static str) -> SignedCall<'_> {
+        SignedCall {
+            operation,
+            method: &self.method,
+            uri: &self.uri,
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
+}
+
 /// One signed call, as received.
 pub struct SignedCall<'r> {
     pub operation: &'static str,

@@ -1,8 +1,10 @@
-//! connect-local's modules depend on each other in one direction only. This reads every
-//! module's `crate::` and `super::` paths (tests and comments excluded), with each file of a directory
-//! module as its own node (`engine::run`, `chat::stream`), and fails on a cycle, naming it. It
-//! also checks the layers: nothing but the router imports the API layer or the admin routes,
-//! and the protocol layer imports nothing above the store.
+//! The modules of the `shared` crate and of connect-local depend on each other in one direction
+//! only. This reads every module's `crate::` and `super::` paths (tests and comments excluded),
+//! with each file of a directory module as its own node (`engine::run`, `config::chat`), and
+//! fails on a cycle, naming it. It also checks the layers each crate keeps: in `shared`,
+//! configuration and limits use nothing above them; in connect-local, nothing but the router
+//! imports the API layer or the admin routes, and the protocol layer imports nothing above the
+//! store.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -71,8 +73,12 @@ fn targets(rest: &str, dirs: &BTreeMap<String, BTreeSet<String>>) -> Vec<String>
         .collect()
 }
 
-fn modules() -> Graph {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+/// The module graph of the crate whose sources are in `../CRATE/src`.
+fn modules_of(krate: &str) -> Graph {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("src");
     let dirs = layout(&src);
     let mut sources: Vec<(String, Option<String>, PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(&src).expect("src is readable").flatten() {
@@ -156,6 +162,49 @@ fn find_cycle(graph: &Graph) -> Option<Vec<String>> {
     graph
         .keys()
         .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+fn modules() -> Graph {
+    modules_of("emulator")
+}
+
+#[test]
+fn the_shared_crate_has_no_module_cycles() {
+    let graph = modules_of("shared");
+    for expected in ["config", "handlers", "connect::client", "chat"] {
+        assert!(graph.contains_key(expected), "{expected} in {graph:?}");
+    }
+    assert_eq!(find_cycle(&graph), None, "module graph: {graph:#?}");
+}
+
+#[test]
+fn shared_configuration_and_limits_depend_on_nothing_that_uses_them() {
+    let graph = modules_of("shared");
+    for leaf in ["limits", "keys", "secret", "error"] {
+        let used = graph.get(leaf).cloned().unwrap_or_default();
+        assert!(used.is_empty(), "{leaf} uses {used:?}");
+    }
+    for (node, used) in &graph {
+        if node != "config" && !node.starts_with("config::") {
+            continue;
+        }
+        for above in [
+            "attachment",
+            "auth",
+            "chat",
+            "cases",
+            "connect",
+            "handlers",
+            "outbound",
+        ] {
+            assert!(
+                !used
+                    .iter()
+                    .any(|u| u == above || u.starts_with(&format!("{above}::"))),
+                "{node} uses {above}"
+            );
+        }
+    }
 }
 
 #[test]
