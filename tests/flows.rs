@@ -573,6 +573,39 @@ async fn iterative_messages_take_the_error_branch_and_a_flow_without_a_next_acti
 }
 
 #[tokio::test]
+async fn other_hooks_voice_settings_and_prompts_are_accepted_and_named_hours_are_checked() {
+    let stack = stack(false, None).await;
+    let (contact_id, _, mut socket) = chat(&stack, "odds", None).await;
+    assert_eq!(
+        messages_until_ended(&mut socket).await,
+        ["open per CHAT hours, hooks kept"]
+    );
+    let path = path(&stack, &contact_id);
+    assert_eq!(
+        path.iter()
+            .map(|(id, branch)| format!("{id}:{branch}"))
+            .collect::<Vec<_>>(),
+        [
+            "hooks:NextAction",
+            "voice:NextAction",
+            "analytics:NextAction",
+            "prompt:NoMatchingError",
+            "hours:Condition:True",
+            "open:NextAction",
+            "end:End"
+        ]
+    );
+    let hooks = stack
+        .server
+        .store
+        .with(|i| i.contacts[&contact_id].flow.event_hooks.clone());
+    assert_eq!(
+        hooks.get("DefaultAgentUI").map(String::as_str),
+        Some("branches")
+    );
+}
+
+#[tokio::test]
 async fn flows_are_created_described_updated_and_listed_through_the_sdk_and_bad_ones_refused() {
     let stack = stack(false, None).await;
     let instance = connect_local::DEFAULT_INSTANCE_ID;
