@@ -27,6 +27,9 @@ SERVICES = {
         "UpdateContactFlowContent",
         "DescribeContactFlow",
         "ListContactFlows",
+        "ListQueues",
+        "DescribeQueue",
+        "TransferContact",
     ]),
     "connectparticipant/2018-09-07": ("connectparticipant.json", None),
     "connectcases/2022-10-03": ("connectcases.json", [

@@ -614,6 +614,41 @@ impl Findings {
         reply.body
     }
 
+    /// Sends a request the model accepts but the service refuses for what it is (TransferContact
+    /// of a chat): the answer must be one of the operation's modelled errors, with its members
+    /// and a request id.
+    async fn refused(
+        &mut self,
+        stack: &Local,
+        model: &Model,
+        operation: &str,
+        input: &Value,
+        expected: &str,
+    ) {
+        self.operations
+            .insert(format!("{}.{operation}", model.name));
+        let reply = send(&stack.http, &stack.server.base_url, model, operation, input).await;
+        let modelled = model.operations[operation]["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| e["shape"] == expected);
+        let members_ok = model
+            .shapes
+            .get(expected)
+            .is_some_and(|shape| required(shape).iter().all(|m| reply.body[m].is_string()));
+        if reply.error_type.as_deref() != Some(expected)
+            || !modelled
+            || !members_ok
+            || reply.request_id.is_none()
+        {
+            self.failures.push(format!(
+                "{operation}: expected the modelled {expected}, got {} {:?} {}",
+                reply.status, reply.error_type, reply.body
+            ));
+        }
+    }
+
     /// Sends every one-constraint violation of `valid`, expecting the modelled 400 error.
     async fn invalid(&mut self, stack: &Local, model: &Model, operation: &str, valid: &Value) {
         let input_shape = model.input_shape(operation);
@@ -824,6 +859,36 @@ async fn connect_local_conforms_to_the_service_models() {
         "{listed}"
     );
     assert!(listed["NextToken"].is_string(), "three flows, pages of two");
+
+    // Queues, and TransferContact, which the model serves for task and email contacts only.
+    let queues = json!({"InstanceId": instance, "QueueTypes": ["STANDARD"], "MaxResults": 5});
+    found.invalid(&stack, &connect, "ListQueues", &queues).await;
+    let listed_queues = found.valid(&stack, &connect, "ListQueues", &queues).await;
+    let queue_id = listed_queues["QueueSummaryList"][0]["Id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let describe_queue = json!({"InstanceId": instance, "QueueId": queue_id});
+    found
+        .invalid(&stack, &connect, "DescribeQueue", &describe_queue)
+        .await;
+    let queue = found
+        .valid(&stack, &connect, "DescribeQueue", &describe_queue)
+        .await;
+    assert_eq!(queue["Queue"]["Name"], "BasicQueue", "{queue}");
+    let transfer = json!({"InstanceId": instance, "ContactId": chat["ContactId"], "ContactFlowId": connect_local::DEFAULT_CONTACT_FLOW_ID, "QueueId": queue_id, "ClientToken": "t-1"});
+    found
+        .invalid(&stack, &connect, "TransferContact", &transfer)
+        .await;
+    found
+        .refused(
+            &stack,
+            &connect,
+            "TransferContact",
+            &transfer,
+            "InvalidRequestException",
+        )
+        .await;
 
     // The Participant Service, every operation, the disconnect last.
     let connection_input = json!({"ParticipantToken": participant_token, "Type": ["WEBSOCKET", "CONNECTION_CREDENTIALS"], "ConnectParticipant": true});

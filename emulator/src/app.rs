@@ -24,6 +24,15 @@ pub fn router(store: Arc<Store>) -> Router {
     let upload_limit = store.settings.max_attachment_bytes as usize + 1024;
     Router::new()
         .route("/contact/chat", put(connect_api::start_chat_contact))
+        .route("/contact/transfer", post(connect_api::transfer_contact))
+        .route(
+            "/queues-summary/{instance_id}",
+            get(crate::api::queues::list_queues),
+        )
+        .route(
+            "/queues/{instance_id}/{queue_id}",
+            get(crate::api::queues::describe_queue),
+        )
         .route(
             "/contact-flows/{instance_id}",
             put(flow_api::create_contact_flow),
@@ -156,6 +165,24 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/_local/hours/{id}", put(admin::set_hours))
         .route("/_local/setup", get(admin::setup))
+        .route(
+            "/_local/agents",
+            get(admin::agents::list).post(admin::agents::sign_in),
+        )
+        .route("/_local/agents/{id}", get(admin::agents::get))
+        .route("/_local/agents/{id}/status", put(admin::agents::set_status))
+        .route(
+            "/_local/agents/{id}/offers/{contact_id}/accept",
+            post(admin::agents::accept),
+        )
+        .route(
+            "/_local/agents/{id}/offers/{contact_id}/reject",
+            post(admin::agents::reject),
+        )
+        .route(
+            "/_local/agents/{id}/contacts/{contact_id}/transfer",
+            post(admin::agents::transfer),
+        )
         .route(
             "/_local/contacts/{id}/customer/{activity}",
             post(admin::customer_activity),

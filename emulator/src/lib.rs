@@ -90,6 +90,9 @@ pub struct Options {
     pub flows_dir: Option<std::path::PathBuf>,
     /// Where InvokeLambdaFunction calls the Lambda Invoke API (e.g. `cargo lambda watch`).
     pub lambda_endpoint: Option<String>,
+    /// How long a person in the console has to accept an offer before it goes to the next
+    /// agent.
+    pub offer_timeout: Duration,
 }
 
 impl Default for Options {
@@ -118,6 +121,7 @@ impl Default for Options {
             body_progress_timeout: Duration::from_secs(20),
             flows_dir: None,
             lambda_endpoint: None,
+            offer_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -132,11 +136,14 @@ pub struct Server {
     pub store: Arc<store::Store>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// Routing's periodic look at waiting contacts.
+    dispatcher: JoinHandle<()>,
 }
 
 impl Server {
     /// Stops accepting connections and waits for the server task to end.
     pub async fn stop(mut self) {
+        self.dispatcher.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -148,6 +155,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        self.dispatcher.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -306,15 +314,18 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
         customer_autodisconnect_after: options.customer_autodisconnect_after,
         setup,
         lambda_endpoint: options.lambda_endpoint,
+        offer_timeout: options.offer_timeout,
     }));
     let app = app::router(store.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, app, rx, options.header_read_timeout));
+    let dispatcher = routing::dispatch::run_dispatcher(&store);
     Ok(Server {
         addr,
         base_url,
         store,
         shutdown: Some(tx),
         task: Some(task),
+        dispatcher,
     })
 }

@@ -77,6 +77,10 @@ struct Cli {
     /// `cargo lambda watch`'s, http://127.0.0.1:9000).
     #[arg(long)]
     lambda_endpoint: Option<String>,
+    /// How long a person in the console has to accept a chat offer before it goes to the next
+    /// agent.
+    #[arg(long, default_value_t = 20_000)]
+    offer_timeout_ms: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -110,6 +114,7 @@ impl Cli {
                 .map(Duration::from_millis),
             flows_dir: self.flows,
             lambda_endpoint: self.lambda_endpoint,
+            offer_timeout: Duration::from_millis(self.offer_timeout_ms),
             ..Options::default()
         }
     }

@@ -4,6 +4,7 @@
 //! as the agent or the bot are in [`agent`].
 
 pub mod agent;
+pub mod agents;
 
 use std::sync::Arc;
 
@@ -280,7 +281,15 @@ pub async fn setup(State(store): State<Arc<Store>>) -> Response {
             .iter()
             .map(|b| json!({"AliasArn": b.alias_arn, "Name": b.name}))
             .collect();
-        json!({"Flows": flows, "Queues": queues, "HoursOfOperations": hours, "LexBots": bots})
+        let agents: Vec<_> = inner
+            .agents
+            .values()
+            .map(|a| {
+                json!({"AgentId": a.agent_id, "Name": a.name, "Kind": a.kind, "Status": a.status,
+                       "Queues": a.queues, "Chats": crate::routing::dispatch::chats_of(inner, &a.agent_id)})
+            })
+            .collect();
+        json!({"Flows": flows, "Queues": queues, "HoursOfOperations": hours, "LexBots": bots, "Agents": agents})
     });
     Json(body).into_response()
 }

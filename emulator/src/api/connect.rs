@@ -43,6 +43,40 @@ const CONNECT: Api = Api {
 };
 const INVALID_REQUEST: &str = "InvalidRequestException";
 
+/// `POST /contact/transfer` (TransferContact). The model's operation serves task and email
+/// contacts; a chat contact is refused, as Amazon Connect refuses it (chats are transferred by
+/// the agent through quick connects).
+pub async fn transfer_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
+    let call = received.call("TransferContact");
+    let result = (|| {
+        // TransferContact models InvalidRequestException, not InvalidParameterException.
+        let api = Api {
+            invalid_input: INVALID_REQUEST,
+            ..CONNECT
+        };
+        let input = call.admit(&store, &api, &[], None)?;
+        let instance_id = input.str("InstanceId", 1, usize::MAX)?;
+        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        if instance_id != store.settings.instance_id {
+            return Err(AwsError::new(
+                "ResourceNotFoundException",
+                "Resource not found of Type: INSTANCE",
+            ));
+        }
+        if !store.with(|inner| inner.contacts.contains_key(&contact_id)) {
+            return Err(AwsError::new(
+                "ResourceNotFoundException",
+                format!("Contact not found: {contact_id}"),
+            ));
+        }
+        Err(AwsError::new(
+            INVALID_REQUEST,
+            "TransferContact supports only TASK and EMAIL contacts; a CHAT contact is transferred by its agent through a quick connect",
+        ))
+    })();
+    crate::wire::errors::respond(result)
+}
+
 /// `PUT /contact/chat`.
 pub async fn start_chat_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
     match start_chat_contact_inner(&store, &received.call("StartChatContact")) {
@@ -225,6 +259,7 @@ fn start_chat_contact_inner(
             role: Role::Customer,
             display_name,
             participant_token: new_token(),
+            agent_id: None,
         };
         inner.participant_tokens.insert(
             customer.participant_token.clone(),

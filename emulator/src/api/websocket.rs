@@ -95,7 +95,10 @@ fn answer(
                 let registered =
                     store.with(|inner| match inner.contacts.get_mut(&owner.contact_id) {
                         Some(contact) if !contact.ended => {
-                            contact.subscribers.push(tx);
+                            contact.subscribers.push(crate::store::Subscriber {
+                                participant_id: owner.participant_id.clone(),
+                                frames: tx,
+                            });
                             let customer = contact
                                 .participant(&owner.participant_id)
                                 .is_some_and(|p| p.role == crate::store::Role::Customer);

@@ -83,10 +83,26 @@ pub fn publish(contact: &mut Contact, item: Item, keep: bool) {
     .into();
     contact
         .subscribers
-        .retain(|s| s.try_send(frame.clone()).is_ok());
+        .retain(|s| s.frames.try_send(frame.clone()).is_ok());
     if keep {
         contact.transcript.push(item);
     }
+}
+
+/// A participant leaves the chat (`participant.left`): it is no longer part of the contact and
+/// its websockets close.
+pub fn remove_participant(contact: &mut Contact, participant_id: &str) {
+    let Some(leaving) = contact.participant(participant_id).cloned() else {
+        return;
+    };
+    let left = event_item(contact, Some(&leaving), "participant.left");
+    publish(contact, left, true);
+    contact
+        .participants
+        .retain(|p| p.participant_id != participant_id);
+    contact
+        .subscribers
+        .retain(|s| s.participant_id != participant_id);
 }
 
 /// Ends a contact: `participant.left` for `leaving` (if any), then `chat.ended`, then closes

@@ -7,7 +7,7 @@ pub mod run;
 
 use std::sync::Arc;
 
-use crate::chat::{end_contact, event_item, publish};
+use crate::chat::{end_contact, remove_participant};
 use crate::store::{CustomerInput, Inner, Role, Store};
 
 /// Which part of a contact's life a flow run plays.
@@ -102,17 +102,15 @@ pub fn only_customer_remains(store: &Arc<Store>, inner: &mut Inner, contact_id: 
         return false;
     }
     let hook = contact.flow.event_hooks.get("CustomerRemaining").cloned();
-    let agents: Vec<_> = contact
+    let agents: Vec<String> = contact
         .participants
         .iter()
         .filter(|p| p.role == Role::Agent)
-        .cloned()
+        .map(|p| p.participant_id.clone())
         .collect();
     for agent in &agents {
-        let left = event_item(contact, Some(agent), "participant.left");
-        publish(contact, left, true);
+        remove_participant(contact, agent);
     }
-    contact.participants.retain(|p| p.role != Role::Agent);
     match hook {
         Some(flow_id) => {
             contact.flow.disconnect_flow_started = true;

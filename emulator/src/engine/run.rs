@@ -484,7 +484,7 @@ fn transfer(store: &Arc<Store>, contact_id: &str) -> Outcome {
     });
     match result {
         Ok(()) => {
-            crate::sim::agent::on_queued(store, contact_id);
+            store.with(|inner| crate::routing::dispatch::dispatch(store, inner));
             Outcome::Queued
         }
         Err(TransferError::AtCapacity) => {

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::language::{self, Dependencies, Flow};
 use super::lex::Bot;
-use crate::routing::config::{Hours, Queue, BASIC_HOURS_ID, BASIC_QUEUE_ID};
+use crate::routing::config::{AgentConfig, Hours, Queue, BASIC_HOURS_ID, BASIC_QUEUE_ID};
 
 /// The shipped disconnect flow (the one-question post-chat survey).
 pub const SURVEY_FLOW_ID: &str = "44444444-4444-4444-8444-444444444444";
@@ -65,6 +65,8 @@ pub struct Setup {
     pub queues: Vec<Queue>,
     pub hours: Vec<Hours>,
     pub bots: Vec<Arc<Bot>>,
+    /// People configured to take chats in the console.
+    pub agents: Vec<AgentConfig>,
 }
 
 impl Setup {
@@ -129,6 +131,8 @@ struct Manifest {
     queues: Vec<Queue>,
     #[serde(default)]
     hours_of_operations: Vec<Hours>,
+    #[serde(default)]
+    agents: Vec<AgentConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -261,6 +265,20 @@ fn read_dir(
             problems.push(format!("{}: {problem}", manifest_path.display()));
         }
     }
+    for agent in &manifest.agents {
+        if let Some(queue) = agent
+            .queues
+            .iter()
+            .find(|q| !manifest.queues.iter().any(|known| &known.id == *q) && *q != BASIC_QUEUE_ID)
+        {
+            problems.push(format!(
+                "{}: agent {}: no queue {queue}",
+                manifest_path.display(),
+                agent.name
+            ));
+        }
+    }
+    setup.agents.extend(manifest.agents);
     setup.queues.extend(manifest.queues);
     setup.hours.extend(manifest.hours_of_operations);
     let files = match sorted_json_files(dir) {

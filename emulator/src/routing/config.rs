@@ -22,6 +22,19 @@ pub struct Queue {
     pub hours_of_operation_id: Option<String>,
 }
 
+/// A person who takes chats through the console, configured ahead (others sign in by name).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AgentConfig {
+    /// The agent's id; made up when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    /// Queue ids of the routing profile; every queue when empty.
+    #[serde(default)]
+    pub queues: Vec<String>,
+}
+
 /// A day of the week, as Connect writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

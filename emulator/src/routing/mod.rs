@@ -3,7 +3,9 @@
 //! joins it; a queue with a capacity refuses contacts beyond it. The configured queues and
 //! hours are in [`config`].
 
+pub mod agents;
 pub mod config;
+pub mod dispatch;
 
 pub use config::{Hours, Queue, BASIC_HOURS_ID, BASIC_QUEUE_ID};
 
@@ -50,12 +52,15 @@ pub fn enqueue(inner: &mut Inner, queues: &[Queue], contact_id: &str) -> Result<
     }
     if let Some(contact) = inner.contacts.get_mut(contact_id) {
         contact.flow.waiting_in = Some(queue_id);
+        contact.flow.waiting_since = Some(std::time::Instant::now());
+        contact.flow.declined_by.clear();
     }
     Ok(())
 }
 
 /// An agent joined the contact: it leaves its queue, and the queue flow stops.
 pub fn agent_joined(inner: &mut Inner, contact_id: &str) {
+    inner.offers.retain(|o| o.contact_id != contact_id);
     let Some(contact) = inner.contacts.get_mut(contact_id) else {
         return;
     };

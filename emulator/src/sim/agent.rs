@@ -13,6 +13,7 @@ use crate::chat::interactive;
 use crate::chat::stream::{stream, DEFAULT_CHUNKS};
 use crate::chat::{end_contact, event_item, message_item, publish};
 use crate::chat::{publish_attachment, receipt_item};
+use crate::routing::agents::SIMULATED_AGENT_ID;
 use crate::store::{
     new_id, new_token, Attachment, AttachmentState, Inner, Participant, ResponseMode, Role, Store,
     TokenOwner,
@@ -22,17 +23,11 @@ use crate::store::{
 const AGENT_FILE_NAME: &str = "agent-note.txt";
 const AGENT_FILE: &[u8] = b"A note from the connect-local agent.\n";
 
-/// Called when a flow put the contact in a queue: the simulated agent, when on, joins and
-/// greets.
-pub fn on_queued(store: &Arc<Store>, contact_id: &str) {
-    if !store.settings.agent.enabled {
-        return;
-    }
+/// The simulated agent took the chat (routing offered it): it greets the customer.
+pub fn greet(store: &Arc<Store>, contact_id: &str) {
     let (store, contact_id) = (store.clone(), contact_id.to_owned());
     tokio::spawn(async move {
-        tokio::time::sleep(store.settings.agent.join_delay).await;
         let customer = store.with(|inner| {
-            join(&store, inner, &contact_id)?;
             typing(inner, &contact_id);
             inner
                 .contacts
@@ -75,7 +70,12 @@ pub fn on_customer_message(
     tokio::spawn(async move {
         let joined = store.with(|inner| {
             let contact = inner.contacts.get_mut(&contact_id).filter(|c| !c.ended)?;
-            let agent = contact.agent()?.participant_id.clone();
+            // A person in the console answers for themselves.
+            let agent = contact
+                .agent()
+                .filter(|a| a.agent_id.as_deref() == Some(SIMULATED_AGENT_ID))?
+                .participant_id
+                .clone();
             let receipt = receipt_item(contact, &agent, &message_id, true);
             publish(contact, receipt, false);
             typing(inner, &contact_id);
@@ -148,6 +148,7 @@ pub fn join(store: &Store, inner: &mut Inner, contact_id: &str) -> Option<Partic
         role: Role::Agent,
         display_name: store.settings.agent.name.clone(),
         participant_token: new_token(),
+        agent_id: Some(SIMULATED_AGENT_ID.into()),
     };
     contact.participants.push(agent.clone());
     let item = event_item(contact, Some(&agent), "participant.joined");

@@ -43,6 +43,11 @@ pub struct FlowState {
     pub queue_id: Option<String>,
     /// The queue the contact waits in, until an agent joins.
     pub waiting_in: Option<String>,
+    /// Since when it waits (the longest-waiting contact is offered first).
+    #[serde(skip)]
+    pub waiting_since: Option<std::time::Instant>,
+    /// Agents that rejected the contact, or let its offer expire, while it waits.
+    pub declined_by: Vec<String>,
     /// Event hook -> flow id (UpdateContactEventHooks).
     pub event_hooks: BTreeMap<String, String>,
     /// Whether the disconnect flow has begun.

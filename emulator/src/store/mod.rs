@@ -66,6 +66,8 @@ pub struct Settings {
     pub setup: crate::flow::library::Setup,
     /// Where InvokeLambdaFunction sends the Lambda Invoke API (`cargo lambda watch`, say).
     pub lambda_endpoint: Option<String>,
+    /// How long a person has to accept an offer before it goes to the next agent.
+    pub offer_timeout: Duration,
 }
 
 /// How the simulated agent behaves.
@@ -119,6 +121,9 @@ pub struct Participant {
     pub display_name: String,
     #[serde(skip)]
     pub participant_token: String,
+    /// The routing agent an AGENT participant is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
 }
 
 /// A chat contact as StartChatContact created it.
@@ -164,13 +169,20 @@ pub struct Contact {
     /// Websockets subscribed to `aws/chat`; each gets every pushed frame through a bounded
     /// queue ([`crate::api::websocket::QUEUE_FRAMES`]).
     #[serde(skip)]
-    pub subscribers: Vec<tokio::sync::mpsc::Sender<axum::extract::ws::Utf8Bytes>>,
+    pub subscribers: Vec<Subscriber>,
     /// `participant/ClientToken` -> SendMessage's answer, for its idempotency.
     #[serde(skip)]
     pub message_tokens: HashMap<String, serde_json::Value>,
     /// `participant/ClientToken` -> SendEvent's answer, for its idempotency.
     #[serde(skip)]
     pub event_tokens: HashMap<String, serde_json::Value>,
+}
+
+/// One participant's websocket subscribed to the contact's `aws/chat` topic.
+#[derive(Debug, Clone)]
+pub struct Subscriber {
+    pub participant_id: String,
+    pub frames: tokio::sync::mpsc::Sender<axum::extract::ws::Utf8Bytes>,
 }
 
 /// Message streaming of a contact to an SNS topic.
@@ -229,6 +241,10 @@ pub struct TokenOwner {
 #[derive(Default)]
 pub struct Inner {
     pub contacts: HashMap<String, Contact>,
+    /// Agents by id: the simulated one and people signed in through the console.
+    pub agents: BTreeMap<String, crate::routing::agents::Agent>,
+    /// Offers routing has made and nobody has answered yet.
+    pub offers: Vec<crate::routing::agents::Offer>,
     /// The instance's flows by id.
     pub flows: BTreeMap<String, crate::flow::library::FlowRecord>,
     /// Hours of operation forced open (true) or closed (false) through `/_local/hours`.
@@ -269,10 +285,20 @@ impl Store {
     /// A fresh, empty store.
     pub fn new(mut settings: Settings) -> Self {
         let flows = std::mem::take(&mut settings.setup.flows);
+        let mut agents = BTreeMap::new();
+        if settings.agent.enabled {
+            let agent = crate::routing::agents::simulated_agent(&settings.agent.name);
+            agents.insert(agent.agent_id.clone(), agent);
+        }
+        for configured in &settings.setup.agents {
+            let agent = crate::routing::agents::configured_agent(configured);
+            agents.insert(agent.agent_id.clone(), agent);
+        }
         Self {
             settings,
             inner: Mutex::new(Inner {
                 flows,
+                agents,
                 ..Inner::default()
             }),
         }

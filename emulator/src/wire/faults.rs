@@ -167,6 +167,9 @@ pub fn operation_of(method: &http::Method, path: &str) -> Option<&'static str> {
     use http::Method;
     let op = match (method, path) {
         (&Method::PUT, "/contact/chat") => "StartChatContact",
+        (&Method::POST, "/contact/transfer") => "TransferContact",
+        (&Method::GET, p) if p.starts_with("/queues-summary/") => "ListQueues",
+        (&Method::GET, p) if p.starts_with("/queues/") => "DescribeQueue",
         (&Method::PUT, p) if p.starts_with("/contact-flows/") => "CreateContactFlow",
         (&Method::POST, p) if p.starts_with("/contact-flows/") && p.ends_with("/content") => {
             "UpdateContactFlowContent"
