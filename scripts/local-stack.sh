@@ -110,7 +110,8 @@ Local stack ready.
     POST $API_URL/cases/attachments/{start,complete} (need an API Gateway authorizer: 401 here)
   connect-local (Connect + Participant Service endpoint): $CONNECT_URL
     contacts, transcripts and the path each took through its flows: $CONNECT_URL/_local/contacts
-    flows, queues and bots: $CONNECT_URL/_local/setup
+    flows, queues, agents and bots: $CONNECT_URL/_local/setup
+  Agent console (play the agent; run with CONNECT_LOCAL_ARGS="--agent off" to take every chat): $CONNECT_URL/console
     the simulated agent answers every message; send /attachment for a file, /end to end the chat
     the demo flow (bot, Lambda, queue): CONNECT_CONTACT_FLOW_ID=77777777-7777-4777-8777-777777777777
 Press Ctrl-C to stop.

@@ -165,6 +165,11 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/_local/hours/{id}", put(admin::set_hours))
         .route("/_local/setup", get(admin::setup))
+        .route("/console", get(admin::console::index))
+        .route("/console/", get(admin::console::index))
+        .route("/console/console.js", get(admin::console::script))
+        .route("/console/console.css", get(admin::console::style))
+        .route("/console/markdown.js", get(admin::console::markdown))
         .route(
             "/_local/agents",
             get(admin::agents::list).post(admin::agents::sign_in),

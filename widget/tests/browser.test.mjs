@@ -507,3 +507,178 @@ describe("reference chat page through a contact flow", () => {
     await context.close();
   });
 });
+
+// A person plays the agent in connect-local's console (/console), on the demo flow with no
+// simulated agent: the customer asks the bot for an agent, routing offers the chat, and the
+// agent answers through the Participant Service.
+describe("agent console with the reference page", () => {
+  before(async () => {
+    stack = await startStack({
+      CONNECT_CONTACT_FLOW_ID: "77777777-7777-4777-8777-777777777777",
+      CONNECT_LOCAL_ARGS: "--agent off --offer-timeout-ms 4000 --reject-attachments-matching rejected",
+    });
+    browser = await launchBrowser();
+  }, { timeout: STARTUP_TIMEOUT_MS });
+
+  after(async () => {
+    await browser?.close();
+    stopStack(stack);
+  });
+
+  // A console page signed in as `name`, Available.
+  async function consoleAs(name, viewport) {
+    const { page, context, problems } = await newPage();
+    if (viewport) await page.setViewportSize(viewport);
+    await page.goto(connectUrl("/console"));
+    await page.fill("#agent-input", name);
+    await page.press("#agent-input", "Enter");
+    await page.locator("#agent-name", { hasText: name }).waitFor();
+    await page.selectOption("#status", "Available");
+    return { page, context, problems };
+  }
+
+  // The customer starts a chat on the reference page and asks the bot for an agent.
+  async function customerAsksForAgent(name) {
+    const { page, context, problems } = await newPage();
+    await page.goto(pageUrl());
+    await page.fill("#display-name", name);
+    await page.click("#start-chat");
+    await page.locator(".message--theirs", { hasText: "What can I do for you?" }).waitFor();
+    await send(page, "agent");
+    await page.locator(".message--theirs", { hasText: "Let me connect you with an agent." }).waitFor();
+    return { page, context, problems };
+  }
+
+  // Types `text` a letter at a time until `seen` shows (typing events are rate-limited by the
+  // sender), for at most about 12 seconds.
+  async function typedUntilSeen(typingPage, input, seen, text) {
+    await typingPage.fill(input, "");
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      await typingPage.locator(input).pressSequentially(text.slice(0, 1 + (attempt % text.length)), { delay: 20 });
+      if (await seen.isVisible()) break;
+      await typingPage.waitForTimeout(1000);
+      if (await seen.isVisible()) break;
+      await typingPage.fill(input, "");
+    }
+    await seen.waitFor({ state: "visible" });
+    await typingPage.fill(input, text);
+  }
+
+  async function accept(consolePage, customer) {
+    const offer = consolePage.locator(".offer", { hasText: customer });
+    await offer.waitFor();
+    await offer.getByRole("button", { name: "Accept" }).click();
+    await consolePage.locator(`.tab`, { hasText: customer }).waitFor();
+  }
+
+  async function reply(consolePage, text) {
+    const box = consolePage.locator(".chat:not([hidden]) textarea");
+    await box.fill(text);
+    await box.press("Enter");
+    await consolePage.locator(".chat:not([hidden]) .item--mine", { hasText: text.replaceAll("**", "") }).waitFor();
+  }
+
+  test("agent and customer talk both ways with typing, receipts, files, an interactive message, a transfer and the end", async () => {
+    const ava = await consoleAs("Ava");
+    await shot(ava.page, "30-console-signed-in");
+    const customer = await customerAsksForAgent("Ana");
+    const page = customer.page;
+    await shot(ava.page, "31-console-offer");
+    await accept(ava.page, "Ana");
+    const chat = ava.page.locator(".chat:not([hidden])");
+    // The contact's panel: its attributes and the path it took through the demo flow.
+    await chat.locator(".panel__path li", { hasText: "ask (ConnectParticipantWithLexBot) → Condition:Agent" }).waitFor();
+
+    // Messages both ways, markdown rendered safely on the customer's side.
+    await ava.page.check(".chat:not([hidden]) .as-markdown");
+    await reply(ava.page, "Hi Ana, I'm **Ava**. How can I help?");
+    await page.locator(".message--theirs strong", { hasText: "Ava" }).waitFor();
+    await ava.page.uncheck(".chat:not([hidden]) .as-markdown");
+    // The customer types: the console shows it; the console marks the message read.
+    // (The page sends typing at most every 5 s, and it sent one for "agent" just before.)
+    await typedUntilSeen(page, "#message", chat.locator(".typing", { hasText: "Ana is typing" }), "My parcel");
+    await page.press("#message", "Enter");
+    await chat.locator(".item", { hasText: "My parcel" }).waitFor();
+    await page.locator('.message--mine[data-receipt="Read"]', { hasText: "My parcel" }).waitFor();
+    // The agent types: the customer sees it; the customer's page reads the agent's message.
+    await typedUntilSeen(ava.page, ".chat:not([hidden]) textarea", page.locator("#typing"), "Checking your parcel now");
+    await chat.locator("textarea").press("Enter");
+    await page.locator(".message--theirs", { hasText: "Checking your parcel now" }).waitFor();
+    await chat.locator(".item--mine .receipt", { hasText: "Read" }).first().waitFor();
+    await shot(ava.page, "32-console-conversation");
+
+    // A file from the customer, a file from the agent: the same bytes arrive.
+    const photo = png(24, [30, 140, 60]);
+    await page.setInputFiles("#file", { name: "parcel.png", mimeType: "image/png", buffer: photo });
+    const received = chat.locator(".item a", { hasText: "File: parcel.png" });
+    await received.waitFor();
+    await chat.locator(".item img.thumb").waitFor();
+    const got = await ava.page.evaluate(async (href) => Array.from(new Uint8Array(await (await fetch(href)).arrayBuffer())), await received.getAttribute("href"));
+    assert.deepEqual(Buffer.from(got), photo);
+    const label = Buffer.from("Return label for Ana\n");
+    await ava.page.setInputFiles(".chat:not([hidden]) .file", { name: "return-label.txt", mimeType: "text/plain", buffer: label });
+    const link = page.locator(".message--theirs .attachment__download", { hasText: "return-label.txt" });
+    await link.waitFor();
+    const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+    assert.deepEqual(readFileSync(await download.path()), label);
+
+    // An interactive message, answered by the customer; the console shows the choice.
+    await ava.page.selectOption(".chat:not([hidden]) .template", "QuickReply");
+    const box = page.locator('.interactive[data-template="QuickReply"]').last();
+    await box.waitFor();
+    await box.locator(".interactive__option", { hasText: "Great" }).click();
+    await chat.locator(".item", { hasText: "Chose: Great" }).waitFor();
+    await shot(ava.page, "33-console-files-and-choice");
+
+    // Ava transfers the chat to Ben, in a second browser context, who goes on with it.
+    const ben = await consoleAs("Ben", { width: 360, height: 740 });
+    await ava.page.waitForFunction(() => [...document.querySelectorAll(".chat:not([hidden]) .transfer-target option")].some((o) => o.textContent.includes("Ben")));
+    const benOption = await chat.locator(".transfer-target option", { hasText: "Ben" }).getAttribute("value");
+    await chat.locator(".transfer-target").selectOption(benOption);
+    await chat.getByRole("button", { name: "Transfer" }).click();
+    await chat.locator(".item--event", { hasText: "This chat is closed for you." }).waitFor();
+    await accept(ben.page, "Ana");
+    await ben.page.locator(".chat:not([hidden]) .item", { hasText: "My parcel" }).waitFor();
+    await reply(ben.page, "Ben here, I have your chat.");
+    await page.locator(".message--theirs", { hasText: "Ben here, I have your chat." }).waitFor();
+    await send(page, "Thanks Ben");
+    await ben.page.locator(".chat:not([hidden]) .item", { hasText: "Thanks Ben" }).waitFor();
+    await shot(ben.page, "34-console-after-transfer-360px");
+
+    // Ben ends the chat: the disconnect flow asks the customer its survey question.
+    await ben.page.getByRole("button", { name: "End chat" }).click();
+    await ben.page.locator(".chat:not([hidden]) .close").waitFor({ state: "visible" });
+    await page.locator(".message--theirs", { hasText: "how would you rate this chat" }).waitFor();
+    await shot(page, "35-customer-after-agent-ended");
+    for (const p of [ava.problems, ben.problems, customer.problems]) assert.deepEqual(p, []);
+    await Promise.all([ava.context.close(), ben.context.close(), customer.context.close()]);
+  });
+
+  test("an offer nobody accepts moves to the next agent, and with nobody available the chat waits in the queue flow", async () => {
+    const cid = await consoleAs("Cid");
+    const dan = await consoleAs("Dan");
+    const customer = await customerAsksForAgent("Eve");
+    // Cid has been Available longer: the offer rings there first, then moves to Dan.
+    await cid.page.locator(".offer", { hasText: "Eve" }).waitFor();
+    await shot(cid.page, "36-console-offer-ringing");
+    await dan.page.locator(".offer", { hasText: "Eve" }).waitFor({ timeout: 10000 });
+    await cid.page.locator(".offer", { hasText: "Eve" }).waitFor({ state: "detached" });
+    await dan.page.locator(".offer", { hasText: "Eve" }).getByRole("button", { name: "Reject" }).click();
+
+    // Nobody left who has not declined: the chat waits, and the queue flow plays.
+    await customer.page.locator(".message--theirs", { hasText: "You are in the BasicQueue queue" }).waitFor();
+    const contactId = await customer.page.evaluate(() => JSON.parse(sessionStorage.getItem("connect-chat-session")).details.ContactId);
+    const setupNow = (await admin("/_local/setup")).body;
+    const basic = setupNow.Queues.find((q) => q.Queue.Name === "BasicQueue");
+    assert.deepEqual(basic.Waiting, [contactId]);
+    await send(customer.page, "Still here");
+    await customer.page.locator(".message--theirs", { hasText: "the agent will see your message" }).waitFor();
+    await shot(customer.page, "37-customer-waiting-in-queue");
+    // A third agent signs in: the waiting chat is offered at once, history included.
+    const fay = await consoleAs("Fay");
+    await accept(fay.page, "Eve");
+    await fay.page.locator(".chat:not([hidden]) .item", { hasText: "Still here" }).waitFor();
+    await Promise.all([cid.context.close(), dan.context.close(), fay.context.close(), customer.context.close()]);
+  });
+});
+

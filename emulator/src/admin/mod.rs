@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod agents;
+pub mod console;
 
 use std::sync::Arc;
 
