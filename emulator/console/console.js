@@ -103,8 +103,18 @@
     polls += 1;
     if (polls % 5 === 1) {
       setup = await local("/_local/setup").catch(() => setup);
+      showFloor();
       for (const chat of chats.values()) { fillTransferTargets(chat); refreshPanel(chat); }
     }
+  }
+
+  // Every queue's waiting chats and every agent's status, as a supervisor would see them.
+  function showFloor() {
+    $("#floor-queues").textContent = setup.Queues
+      .map((q) => `${q.Queue.Name}: ${q.Waiting.length} waiting`).join(" · ");
+    $("#floor-agents").textContent = setup.Agents
+      .map((a) => `${a.Name}: ${a.Status}${a.Chats.length ? `, on ${a.Chats.length} chat${a.Chats.length > 1 ? "s" : ""}` : ""}`)
+      .join(" · ");
   }
 
   function offerCard(offer) {

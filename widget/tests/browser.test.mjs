@@ -671,6 +671,9 @@ describe("agent console with the reference page", () => {
     const setupNow = (await admin("/_local/setup")).body;
     const basic = setupNow.Queues.find((q) => q.Queue.Name === "BasicQueue");
     assert.deepEqual(basic.Waiting, [contactId]);
+    // The console shows the waiting chat and every agent's status too.
+    await dan.page.locator("#floor-queues", { hasText: "BasicQueue: 1 waiting" }).waitFor();
+    await dan.page.locator("#floor-agents", { hasText: "Cid: Available" }).waitFor();
     await send(customer.page, "Still here");
     await customer.page.locator(".message--theirs", { hasText: "the agent will see your message" }).waitFor();
     await shot(customer.page, "37-customer-waiting-in-queue");
@@ -678,6 +681,7 @@ describe("agent console with the reference page", () => {
     const fay = await consoleAs("Fay");
     await accept(fay.page, "Eve");
     await fay.page.locator(".chat:not([hidden]) .item", { hasText: "Still here" }).waitFor();
+    await fay.page.locator("#floor-agents", { hasText: "Fay: Available, on 1 chat" }).waitFor();
     await Promise.all([cid.context.close(), dan.context.close(), fay.context.close(), customer.context.close()]);
   });
 });
