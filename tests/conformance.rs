@@ -1146,6 +1146,61 @@ async fn connect_local_conforms_to_the_service_models() {
     );
 }
 
+/// Every FileUseCaseType the model lists passes validation: ATTACHMENT starts an upload, and
+/// the others get the documented "only ATTACHMENT" refusal, never an enum violation (the
+/// values come from the model, so a model update cannot leave connect-local behind).
+#[tokio::test]
+async fn every_modelled_file_use_case_passes_validation() {
+    let connect = Model::load("connect.json", "connect", Some("connect"));
+    let values: Vec<String> = connect.shape("FileUseCaseType")["enum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    assert!(values.len() > 7, "the model lists {values:?}");
+    let stack = Local {
+        server: connect_local::start(Options::default())
+            .await
+            .expect("starts"),
+        http: reqwest::Client::new(),
+    };
+    let case_arn = format!(
+        "arn:aws:cases:us-east-1:123456789012:domain/{}/case/case-1",
+        connect_local::DEFAULT_CASES_DOMAIN_ID
+    );
+    for value in values {
+        let input = json!({"InstanceId": connect_local::DEFAULT_INSTANCE_ID, "AssociatedResourceArn": case_arn,
+            "FileName": "invoice.pdf", "FileSizeInBytes": 4, "FileUseCaseType": value});
+        let reply = send(
+            &stack.http,
+            &stack.server.base_url,
+            &connect,
+            "StartAttachedFileUpload",
+            &input,
+        )
+        .await;
+        let message = reply.body["Message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if value == "ATTACHMENT" {
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        } else {
+            assert_eq!(
+                (reply.status, reply.error_type.as_deref()),
+                (400, Some("InvalidRequestException")),
+                "{value}: {}",
+                reply.body
+            );
+            assert!(
+                message.contains("Only ATTACHMENT") && !message.contains("enum"),
+                "{value}: {message}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_signature_scoped_to_another_region_is_refused() {
     let connect = Model::load("connect.json", "connect", Some("connect"));

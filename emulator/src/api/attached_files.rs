@@ -22,17 +22,6 @@ use crate::wire::validate::Input;
 
 const INVALID_REQUEST: &str = "InvalidRequestException";
 
-/// The use cases the model lists; the documentation says only `ATTACHMENT` is supported here.
-const FILE_USE_CASE_TYPES: [&str; 7] = [
-    "CONTACT_ANALYSIS",
-    "EMAIL_MESSAGE",
-    "EMAIL_MESSAGE_PLAIN_TEXT",
-    "EMAIL_MESSAGE_REDACTED",
-    "EMAIL_MESSAGE_PLAIN_TEXT_REDACTED",
-    "ATTACHMENT",
-    "VOICE_RECORDING",
-];
-
 type QueryMap = Query<HashMap<String, String>>;
 
 /// `PUT /attached-files/{InstanceId}?associatedResourceArn=…`.
@@ -68,16 +57,9 @@ fn start(
         .ok_or_else(|| input.invalid("FileSizeInBytes", "Member must not be null"))?
         as u64;
     let ttl = input.opt_int("UrlExpiryInSeconds", 5, 300)?;
-    let use_case = input.str("FileUseCaseType", 1, 64)?;
-    if !FILE_USE_CASE_TYPES.contains(&use_case.as_str()) {
-        return Err(input.invalid(
-            "FileUseCaseType",
-            &format!(
-                "Member must satisfy enum value set: [{}]",
-                FILE_USE_CASE_TYPES.join(", ")
-            ),
-        ));
-    }
+    // The model has checked the value against its FileUseCaseType enum; of its values, the
+    // documentation says only ATTACHMENT is supported for these operations.
+    let use_case = input.str("FileUseCaseType", 1, usize::MAX)?;
     if use_case != "ATTACHMENT" {
         return Err(AwsError::new(
             INVALID_REQUEST,

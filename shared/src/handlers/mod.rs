@@ -145,13 +145,7 @@ fn through_front_door(cors: &CorsConfig, req: &Request) -> bool {
     let sent = header(req, "x-origin-verify")
         .unwrap_or_default()
         .as_bytes();
-    let expected = secret.as_bytes();
-    sent.len() == expected.len()
-        && sent
-            .iter()
-            .zip(expected)
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
+    aws_lc_rs::constant_time::verify_slices_are_equal(sent, secret.as_bytes()).is_ok()
 }
 
 /// API Gateway's request id, else the Lambda invocation id.
