@@ -30,6 +30,10 @@ SERVICES = {
         "ListQueues",
         "DescribeQueue",
         "TransferContact",
+        "StopContact",
+        "DescribeContact",
+        "GetContactAttributes",
+        "UpdateContactAttributes",
     ]),
     "connectparticipant/2018-09-07": ("connectparticipant.json", None),
     "connectcases/2022-10-03": ("connectcases.json", [

@@ -890,6 +890,66 @@ async fn connect_local_conforms_to_the_service_models() {
         )
         .await;
 
+    // The contact: described, its attributes read and updated; another chat is stopped.
+    let contact_id = chat["ContactId"].as_str().unwrap_or_default().to_owned();
+    let describe_contact = json!({"InstanceId": instance, "ContactId": contact_id});
+    found
+        .invalid(&stack, &connect, "DescribeContact", &describe_contact)
+        .await;
+    let described_contact = found
+        .valid(&stack, &connect, "DescribeContact", &describe_contact)
+        .await;
+    assert_eq!(described_contact["Contact"]["Channel"], "CHAT");
+    let update_attributes = json!({"InstanceId": instance, "InitialContactId": contact_id, "Attributes": {"tier": "gold"}});
+    found
+        .invalid(
+            &stack,
+            &connect,
+            "UpdateContactAttributes",
+            &update_attributes,
+        )
+        .await;
+    found
+        .valid(
+            &stack,
+            &connect,
+            "UpdateContactAttributes",
+            &update_attributes,
+        )
+        .await;
+    let get_attributes = json!({"InstanceId": instance, "InitialContactId": contact_id});
+    found
+        .invalid(&stack, &connect, "GetContactAttributes", &get_attributes)
+        .await;
+    let attributes = found
+        .valid(&stack, &connect, "GetContactAttributes", &get_attributes)
+        .await;
+    assert_eq!(
+        attributes["Attributes"],
+        json!({"plan": "gold", "tier": "gold"})
+    );
+    let other = send(
+        &stack.http,
+        &stack.server.base_url,
+        &connect,
+        "StartChatContact",
+        &json!({"InstanceId": instance, "ContactFlowId": connect_local::DEFAULT_CONTACT_FLOW_ID,
+                "ParticipantDetails": {"DisplayName": "Stopped"}}),
+    )
+    .await;
+    let stop = json!({"InstanceId": instance, "ContactId": other.body["ContactId"], "DisconnectReason": {"Code": "done"}});
+    found.invalid(&stack, &connect, "StopContact", &stop).await;
+    found.valid(&stack, &connect, "StopContact", &stop).await;
+    found
+        .refused(
+            &stack,
+            &connect,
+            "StopContact",
+            &stop,
+            "ContactNotFoundException",
+        )
+        .await;
+
     // The Participant Service, every operation, the disconnect last.
     let connection_input = json!({"ParticipantToken": participant_token, "Type": ["WEBSOCKET", "CONNECTION_CREDENTIALS"], "ConnectParticipant": true});
     found

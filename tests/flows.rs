@@ -606,6 +606,82 @@ async fn other_hooks_voice_settings_and_prompts_are_accepted_and_named_hours_are
 }
 
 #[tokio::test]
+async fn update_contact_attributes_reaches_a_running_flow_and_stop_contact_ends_the_chat() {
+    let stack = stack(false, None).await;
+    let instance = connect_local::DEFAULT_INSTANCE_ID;
+    let (contact_id, _, mut socket) = chat(&stack, "attributes-late", None).await;
+    stack
+        .connect
+        .update_contact_attributes()
+        .instance_id(instance)
+        .initial_contact_id(&contact_id)
+        .attributes("tier", "gold")
+        .send()
+        .await
+        .expect("UpdateContactAttributes");
+    assert_eq!(next_system_message(&mut socket).await, "tier=[gold]");
+    let read = stack
+        .connect
+        .get_contact_attributes()
+        .instance_id(instance)
+        .initial_contact_id(&contact_id)
+        .send()
+        .await
+        .expect("GetContactAttributes");
+    assert_eq!(
+        read.attributes()
+            .and_then(|a| a.get("tier"))
+            .map(String::as_str),
+        Some("gold")
+    );
+
+    let (waiting, _, mut queued) = chat(&stack, "queue", None).await;
+    next_system_message(&mut queued).await;
+    let described = stack
+        .connect
+        .describe_contact()
+        .instance_id(instance)
+        .contact_id(&waiting)
+        .send()
+        .await
+        .expect("DescribeContact");
+    let contact = described.contact().unwrap();
+    assert_eq!(contact.channel().map(|c| c.as_str()), Some("CHAT"));
+    assert_eq!(contact.queue_info().and_then(|q| q.id()), Some("sales"));
+    assert!(contact.initiation_timestamp().is_some() && contact.disconnect_timestamp().is_none());
+    stack
+        .connect
+        .stop_contact()
+        .instance_id(instance)
+        .contact_id(&waiting)
+        .send()
+        .await
+        .expect("StopContact");
+    queued.until(|i| is_event(i, "chat.ended")).await;
+    let again = stack
+        .connect
+        .stop_contact()
+        .instance_id(instance)
+        .contact_id(&waiting)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Some("ContactNotFoundException"));
+    let ended = stack
+        .connect
+        .describe_contact()
+        .instance_id(instance)
+        .contact_id(&waiting)
+        .send()
+        .await
+        .expect("DescribeContact after the end");
+    assert!(ended
+        .contact()
+        .and_then(|c| c.disconnect_timestamp())
+        .is_some());
+}
+
+#[tokio::test]
 async fn flows_are_created_described_updated_and_listed_through_the_sdk_and_bad_ones_refused() {
     let stack = stack(false, None).await;
     let instance = connect_local::DEFAULT_INSTANCE_ID;

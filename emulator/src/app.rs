@@ -25,6 +25,19 @@ pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/contact/chat", put(connect_api::start_chat_contact))
         .route("/contact/transfer", post(connect_api::transfer_contact))
+        .route("/contact/stop", post(connect_api::stop_contact))
+        .route(
+            "/contacts/{instance_id}/{contact_id}",
+            get(connect_api::describe_contact),
+        )
+        .route(
+            "/contact/attributes/{instance_id}/{initial_contact_id}",
+            get(connect_api::get_contact_attributes),
+        )
+        .route(
+            "/contact/attributes",
+            post(connect_api::update_contact_attributes),
+        )
         .route(
             "/queues-summary/{instance_id}",
             get(crate::api::queues::list_queues),

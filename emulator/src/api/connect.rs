@@ -77,6 +77,180 @@ pub async fn transfer_contact(State(store): State<Arc<Store>>, received: Receive
     crate::wire::errors::respond(result)
 }
 
+/// Seconds since the epoch of a stored timestamp, as restJson1 writes timestamps.
+fn epoch(iso: &str) -> Option<f64> {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .ok()
+        .map(|t| t.timestamp_millis() as f64 / 1000.0)
+}
+
+fn check_instance(store: &Store, instance_id: &str) -> Result<(), AwsError> {
+    if instance_id == store.settings.instance_id {
+        Ok(())
+    } else {
+        Err(AwsError::new(
+            "ResourceNotFoundException",
+            "Resource not found of Type: INSTANCE",
+        ))
+    }
+}
+
+/// `POST /contact/stop` (StopContact): the chat ends (`chat.ended`), as when the contact
+/// centre stops it; an unknown or already ended contact is ContactNotFoundException.
+pub async fn stop_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
+    let call = received.call("StopContact");
+    crate::wire::errors::respond((|| {
+        let input = call.admit(&store, &CONNECT, &[], None)?;
+        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
+        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        if store.with(|inner| crate::chat::end_contact(inner, &contact_id, None)) {
+            Ok(json!({}))
+        } else {
+            Err(AwsError::new(
+                "ContactNotFoundException",
+                format!("Contact {contact_id} is not active or does not exist"),
+            ))
+        }
+    })())
+}
+
+/// `GET /contacts/{InstanceId}/{ContactId}` (DescribeContact).
+pub async fn describe_contact(
+    State(store): State<Arc<Store>>,
+    axum::extract::Path((instance_id, contact_id)): axum::extract::Path<(String, String)>,
+    received: Received,
+) -> Response {
+    let call = received.call("DescribeContact");
+    crate::wire::errors::respond((|| {
+        call.admit(
+            &store,
+            &CONNECT,
+            &[("InstanceId", &instance_id), ("ContactId", &contact_id)],
+            Some(&Default::default()),
+        )?;
+        check_instance(&store, &instance_id)?;
+        store.with(|inner| {
+            let contact = inner.contacts.get(&contact_id).ok_or_else(|| {
+                AwsError::new(
+                    "ResourceNotFoundException",
+                    format!("Contact not found: {contact_id}"),
+                )
+            })?;
+            let mut out = json!({
+                "Arn": format!("arn:aws:connect:{}:{}:instance/{instance_id}/contact/{contact_id}", store.settings.region, crate::LOCAL_ACCOUNT_ID),
+                "Id": contact.contact_id,
+                "InitialContactId": contact.initial_contact_id,
+                "Channel": "CHAT",
+                "InitiationMethod": "API",
+                "Attributes": contact.attributes,
+                "SegmentAttributes": contact.segment_attributes,
+            });
+            if let Some(at) = epoch(&contact.started_at) {
+                out["InitiationTimestamp"] = json!(at);
+            }
+            if let Some(at) = contact.ended_at.as_deref().and_then(epoch) {
+                out["DisconnectTimestamp"] = json!(at);
+            }
+            if let Some(previous) = &contact.continued_from_contact_id {
+                out["PreviousContactId"] = json!(previous);
+            }
+            if let Some(related) = &contact.related_contact_id {
+                out["RelatedContactId"] = json!(related);
+            }
+            if let Some(customer_id) = &contact.customer_id {
+                out["CustomerId"] = json!(customer_id);
+            }
+            if let Some(queue) = &contact.flow.queue_id {
+                out["QueueInfo"] = json!({"Id": queue});
+            }
+            if let Some(agent) = contact.agent().and_then(|a| a.agent_id.clone()) {
+                out["AgentInfo"] = json!({"Id": agent});
+            }
+            Ok(json!({"Contact": out}))
+        })
+    })())
+}
+
+/// `GET /contact/attributes/{InstanceId}/{InitialContactId}` (GetContactAttributes).
+pub async fn get_contact_attributes(
+    State(store): State<Arc<Store>>,
+    axum::extract::Path((instance_id, initial_id)): axum::extract::Path<(String, String)>,
+    received: Received,
+) -> Response {
+    let call = received.call("GetContactAttributes");
+    // GetContactAttributes models InvalidRequestException for invalid input.
+    let api = Api {
+        invalid_input: INVALID_REQUEST,
+        ..CONNECT
+    };
+    crate::wire::errors::respond((|| {
+        call.admit(
+            &store,
+            &api,
+            &[
+                ("InstanceId", &instance_id),
+                ("InitialContactId", &initial_id),
+            ],
+            Some(&Default::default()),
+        )?;
+        check_instance(&store, &instance_id)?;
+        store.with(|inner| match inner.contacts.get(&initial_id) {
+            Some(contact) => Ok(json!({"Attributes": contact.attributes})),
+            None => Err(AwsError::new(
+                "ResourceNotFoundException",
+                format!("Contact not found: {initial_id}"),
+            )),
+        })
+    })())
+}
+
+/// `POST /contact/attributes` (UpdateContactAttributes): merges the attributes into the contact
+/// (and every contact that continues it), where a running flow reads them as `$.Attributes`.
+pub async fn update_contact_attributes(
+    State(store): State<Arc<Store>>,
+    received: Received,
+) -> Response {
+    let call = received.call("UpdateContactAttributes");
+    crate::wire::errors::respond((|| {
+        let input = call.admit(&store, &CONNECT, &[], None)?;
+        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
+        let initial_id = input.str("InitialContactId", 1, usize::MAX)?;
+        let updates = attributes(&input)?;
+        store.with(|inner| {
+            let ids: Vec<String> = inner
+                .contacts
+                .values()
+                .filter(|c| c.contact_id == initial_id || c.initial_contact_id == initial_id)
+                .map(|c| c.contact_id.clone())
+                .collect();
+            if ids.is_empty() {
+                return Err(AwsError::new(
+                    "ResourceNotFoundException",
+                    format!("Contact not found: {initial_id}"),
+                ));
+            }
+            for id in &ids {
+                let contact = &inner.contacts[id];
+                let mut merged = contact.attributes.clone();
+                merged.extend(updates.clone());
+                let size: usize = merged.iter().map(|(k, v)| k.len() + v.len()).sum();
+                if size > MAX_ATTRIBUTE_BYTES {
+                    return Err(AwsError::new(
+                        INVALID_REQUEST,
+                        "Contact attributes exceed 32768 UTF-8 bytes across all key-value pairs",
+                    ));
+                }
+            }
+            for id in ids {
+                if let Some(contact) = inner.contacts.get_mut(&id) {
+                    contact.attributes.extend(updates.clone());
+                }
+            }
+            Ok(json!({}))
+        })
+    })())
+}
+
 /// `PUT /contact/chat`.
 pub async fn start_chat_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
     match start_chat_contact_inner(&store, &received.call("StartChatContact")) {
@@ -275,6 +449,7 @@ fn start_chat_contact_inner(
             contact_flow_id: contact_flow_id.clone(),
             started_at: iso_millis(Utc::now()),
             ended: false,
+            ended_at: None,
             attributes,
             chat_duration_in_minutes: duration.unwrap_or(25 * 60),
             supported_messaging_content_types: supported,

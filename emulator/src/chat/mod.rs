@@ -121,6 +121,7 @@ pub fn end_contact(inner: &mut Inner, contact_id: &str, leaving: Option<&str>) -
     let item = event_item(contact, None, "chat.ended");
     publish(contact, item, true);
     contact.ended = true;
+    contact.ended_at = Some(iso_millis(Utc::now()));
     contact.subscribers.clear();
     contact.flow.input = None;
     true

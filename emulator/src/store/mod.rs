@@ -136,6 +136,8 @@ pub struct Contact {
     pub contact_flow_id: String,
     pub started_at: String,
     pub ended: bool,
+    /// When the chat ended.
+    pub ended_at: Option<String>,
     pub attributes: BTreeMap<String, String>,
     pub chat_duration_in_minutes: i64,
     pub supported_messaging_content_types: Vec<String>,

@@ -168,6 +168,10 @@ pub fn operation_of(method: &http::Method, path: &str) -> Option<&'static str> {
     let op = match (method, path) {
         (&Method::PUT, "/contact/chat") => "StartChatContact",
         (&Method::POST, "/contact/transfer") => "TransferContact",
+        (&Method::POST, "/contact/stop") => "StopContact",
+        (&Method::POST, "/contact/attributes") => "UpdateContactAttributes",
+        (&Method::GET, p) if p.starts_with("/contact/attributes/") => "GetContactAttributes",
+        (&Method::GET, p) if p.starts_with("/contacts/") => "DescribeContact",
         (&Method::GET, p) if p.starts_with("/queues-summary/") => "ListQueues",
         (&Method::GET, p) if p.starts_with("/queues/") => "DescribeQueue",
         (&Method::PUT, p) if p.starts_with("/contact-flows/") => "CreateContactFlow",
