@@ -914,3 +914,57 @@ async fn the_agent_sends_markdown_only_to_widgets_that_asked_for_it() {
         .await;
     assert_eq!(missing, 404);
 }
+
+#[tokio::test]
+async fn a_dropped_websocket_closes_or_goes_silent_and_a_new_connection_gets_everything() {
+    let stack = Stack::start_with(agent_off(), &[]).await;
+    let started = start_chat_call(&stack.connect, "Ana")
+        .connection_types(ConnectionType::Websocket)
+        .connection_types(ConnectionType::ConnectionCredentials)
+        .send()
+        .await
+        .expect("StartChatContact");
+    let contact_id = started.contact_id().unwrap_or_default().to_owned();
+    let participant_token = started.participant_token().unwrap_or_default().to_owned();
+    let (_, mut closed) = connected(&started).await;
+    let drop = |mode: &str| json!({"ParticipantRole": "CUSTOMER", "Mode": mode});
+    let path = format!("/_local/contacts/{contact_id}/websocket/drop");
+    let (status, body) = stack.admin(&path, drop("close")).await;
+    assert_eq!((status, body["Dropped"].as_u64()), (200, Some(1)));
+    assert!(closed.item().await.is_none(), "the server closed it");
+
+    // A new connection with the same participant token, as chatjs reconnects; then a stall.
+    let (token, mut stalled) = stack.connect_participant(&participant_token).await;
+    let (status, _) = stack.admin(&path, drop("stall")).await;
+    assert_eq!(status, 200);
+    stalled.send(r#"{"topic":"aws/heartbeat"}"#).await;
+    let from_agent = stack
+        .admin(
+            &format!("/_local/contacts/{contact_id}/agent/messages"),
+            json!({"Content": "while stalled"}),
+        )
+        .await;
+    assert_eq!(from_agent.0, 201);
+    let silent = tokio::time::timeout(std::time::Duration::from_millis(700), stalled.frame()).await;
+    assert!(
+        silent.is_err(),
+        "a stalled socket answers nothing and pushes nothing"
+    );
+    let (_, mut fresh) = stack.connect_participant(&participant_token).await;
+    let transcript = stack
+        .participant
+        .get_transcript()
+        .connection_token(&token)
+        .send()
+        .await
+        .expect("GetTranscript");
+    assert!(transcript
+        .transcript()
+        .iter()
+        .any(|i| i.content() == Some("while stalled")));
+    stack.say(&token, "back").await;
+    let (item, _) = fresh.until(|i| i["Content"] == "back").await;
+    assert_eq!(item["ParticipantRole"], "CUSTOMER");
+    let (bad, _) = stack.admin(&path, drop("unplug")).await;
+    assert_eq!(bad, 400);
+}

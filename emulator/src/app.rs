@@ -177,6 +177,10 @@ pub fn router(store: Arc<Store>) -> Router {
             post(admin::start_disconnect_flow),
         )
         .route("/_local/hours/{id}", put(admin::set_hours))
+        .route(
+            "/_local/contacts/{id}/websocket/drop",
+            post(admin::drop_websocket),
+        )
         .route("/_local/setup", get(admin::setup))
         .route("/console", get(admin::console::index))
         .route("/console/", get(admin::console::index))

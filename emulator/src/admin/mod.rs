@@ -221,6 +221,56 @@ pub async fn start_disconnect_flow(
     }
 }
 
+/// Body of `POST /_local/contacts/{id}/websocket/drop`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DropSocket {
+    /// CUSTOMER or AGENT: whose websockets.
+    participant_role: crate::store::Role,
+    /// `close`: the server closes them; `stall`: they stay open and go silent.
+    mode: String,
+}
+
+/// `POST /_local/contacts/{id}/websocket/drop` `{"ParticipantRole": "CUSTOMER", "Mode":
+/// "close"}`: the network fails a participant's websockets, closed or silently stalled, so a
+/// client's reconnect path can be tested. Answers how many sockets it dropped.
+pub async fn drop_websocket(
+    State(store): State<Arc<Store>>,
+    Path(id): Path<String>,
+    Json(body): Json<DropSocket>,
+) -> Response {
+    if body.mode != "close" && body.mode != "stall" {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "Mode must be close or stall"})),
+        )
+            .into_response();
+    }
+    let dropped = store.with(|inner| {
+        let contact = inner.contacts.get_mut(&id).filter(|c| !c.ended)?;
+        let ids: Vec<String> = contact
+            .participants
+            .iter()
+            .filter(|p| p.role == body.participant_role)
+            .map(|p| p.participant_id.clone())
+            .collect();
+        let mine = |s: &crate::store::Subscriber| ids.contains(&s.participant_id);
+        let count = contact.subscribers.iter().filter(|s| mine(s)).count();
+        if body.mode == "close" {
+            contact.subscribers.retain(|s| !mine(s));
+        } else {
+            for s in contact.subscribers.iter().filter(|s| mine(s)) {
+                s.stalled.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        Some(count)
+    });
+    match dropped {
+        Some(count) => Json(json!({"Dropped": count})).into_response(),
+        None => not_open(),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct HoursOverride {

@@ -55,6 +55,8 @@ async fn session(store: Arc<Store>, owner: TokenOwner, socket: WebSocket) {
     // Kept here until the client subscribes; afterwards only the contact holds the sender, so
     // the channel closes (and so does the socket) when the chat ends.
     let mut unsubscribed = Some(tx);
+    let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let is_stalled = || stalled.load(std::sync::atomic::Ordering::Relaxed);
     loop {
         tokio::select! {
             incoming = stream.next() => {
@@ -64,13 +66,19 @@ async fn session(store: Arc<Store>, owner: TokenOwner, socket: WebSocket) {
                     Message::Close(_) => break,
                     _ => continue,
                 };
-                let Some(reply) = answer(&store, &owner, &text, &mut unsubscribed) else { continue };
+                if is_stalled() {
+                    continue;
+                }
+                let Some(reply) = answer(&store, &owner, &text, &mut unsubscribed, &stalled) else { continue };
                 if sink.send(Message::Text(reply.into())).await.is_err() {
                     break;
                 }
             }
             outgoing = rx.recv() => {
                 let Some(frame) = outgoing else { break };
+                if is_stalled() {
+                    continue;
+                }
                 if sink.send(Message::Text(frame)).await.is_err() {
                     break;
                 }
@@ -86,6 +94,7 @@ fn answer(
     owner: &TokenOwner,
     text: &str,
     unsubscribed: &mut Option<mpsc::Sender<Utf8Bytes>>,
+    stalled: &Arc<std::sync::atomic::AtomicBool>,
 ) -> Option<String> {
     let frame: Value = serde_json::from_str(text).ok()?;
     match frame["topic"].as_str()? {
@@ -98,6 +107,7 @@ fn answer(
                             contact.subscribers.push(crate::store::Subscriber {
                                 participant_id: owner.participant_id.clone(),
                                 frames: tx,
+                                stalled: stalled.clone(),
                             });
                             let customer = contact
                                 .participant(&owner.participant_id)

@@ -83,7 +83,7 @@ pub struct AgentSettings {
 }
 
 /// Who a participant is in a contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Customer,
@@ -185,6 +185,9 @@ pub struct Contact {
 pub struct Subscriber {
     pub participant_id: String,
     pub frames: tokio::sync::mpsc::Sender<axum::extract::ws::Utf8Bytes>,
+    /// Set by `/_local/.../websocket/drop` in stall mode: the socket stays open but nothing
+    /// passes either way, as on a network that silently stopped delivering.
+    pub stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Message streaming of a contact to an SNS topic.
