@@ -92,8 +92,10 @@ pub fn dispatch(store: &Arc<Store>, inner: &mut Inner) {
         })
         .collect();
     waiting.sort();
+    let mut offered: std::collections::HashSet<String> =
+        inner.offers.iter().map(|o| o.contact_id.clone()).collect();
     for (_, contact_id, queue_id) in waiting {
-        if inner.offers.iter().any(|o| o.contact_id == contact_id) {
+        if !offered.insert(contact_id.clone()) {
             continue;
         }
         let declined = inner
