@@ -272,14 +272,7 @@ fn admit(
     labels: &[(&str, &str)],
     query: &HashMap<String, String>,
 ) -> Result<(String, Input), AwsError> {
-    let input = call.admit(store, &CONNECT, labels, Some(query))?;
-    let instance_id = labels.first().map(|(_, v)| *v).unwrap_or_default();
-    if instance_id != store.settings.instance_id {
-        return Err(AwsError::new(
-            "ResourceNotFoundException",
-            format!("Instance not found: {instance_id}"),
-        ));
-    }
+    let input = call.admit_on_instance(store, &CONNECT, labels, query)?;
     Ok((resource_arn(query)?, input))
 }
 

@@ -19,8 +19,7 @@ use crate::store::{
 };
 use crate::store::{ExitDisconnects, ResponseMode};
 use crate::wire::errors::AwsError;
-use crate::wire::model;
-use crate::wire::signed::{Api, Received, SignedCall};
+use crate::wire::signed::{Api, Received, SignedCall, CONNECT};
 use crate::wire::validate::{opt_str_in, Input};
 
 /// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
@@ -34,13 +33,6 @@ const MESSAGING_CONTENT_TYPES: [&str; 5] = [
 
 const INVALID_PARAMETER: &str = "InvalidParameterException";
 
-/// Connect's signed API, as StartChatContact uses it (its model's error for invalid input is
-/// InvalidParameterException).
-const CONNECT: Api = Api {
-    signing_name: "connect",
-    model: &model::CONNECT,
-    invalid_input: INVALID_PARAMETER,
-};
 const INVALID_REQUEST: &str = "InvalidRequestException";
 
 /// `POST /contact/transfer` (TransferContact). The model's operation serves task and email

@@ -17,34 +17,10 @@ use crate::flow::library::{describe, flow_arn, FlowRecord};
 use crate::store::{new_id, Store};
 use crate::wire::errors::{respond, AwsError};
 use crate::wire::model;
-use crate::wire::signed::{Api, Received, SignedCall};
-use crate::wire::validate::Input;
-
-const CONNECT: Api = Api {
-    signing_name: "connect",
-    model: &model::CONNECT,
-    invalid_input: "InvalidParameterException",
-};
+use crate::wire::signed::{Page, Received, CONNECT};
 
 /// A page of ListContactFlows unless MaxResults says otherwise.
 const DEFAULT_PAGE: usize = 100;
-
-fn admit(
-    store: &Store,
-    call: &SignedCall<'_>,
-    labels: &[(&str, &str)],
-    query: &std::collections::HashMap<String, String>,
-) -> Result<Input, AwsError> {
-    let input = call.admit(store, &CONNECT, labels, Some(query))?;
-    let instance_id = labels.first().map(|(_, v)| *v).unwrap_or_default();
-    if instance_id != store.settings.instance_id {
-        return Err(AwsError::new(
-            "ResourceNotFoundException",
-            format!("Instance not found: {instance_id}"),
-        ));
-    }
-    Ok(input)
-}
 
 /// The checked flow, or InvalidContactFlowException with every problem.
 fn checked(store: &Store, content: &str, own_id: &str) -> Result<language::Flow, AwsError> {
@@ -80,9 +56,9 @@ pub async fn create_contact_flow(
 ) -> Response {
     let call = received.call("CreateContactFlow");
     respond((|| {
-        let input = admit(
+        let input = call.admit_on_instance(
             &store,
-            &call,
+            &CONNECT,
             &[("InstanceId", &instance_id)],
             &Default::default(),
         )?;
@@ -122,9 +98,9 @@ pub async fn update_contact_flow_content(
 ) -> Response {
     let call = received.call("UpdateContactFlowContent");
     respond((|| {
-        let input = admit(
+        let input = call.admit_on_instance(
             &store,
-            &call,
+            &CONNECT,
             &[("InstanceId", &instance_id), ("ContactFlowId", &flow_id)],
             &Default::default(),
         )?;
@@ -154,9 +130,9 @@ pub async fn describe_contact_flow(
 ) -> Response {
     let call = received.call("DescribeContactFlow");
     respond((|| {
-        admit(
+        call.admit_on_instance(
             &store,
-            &call,
+            &CONNECT,
             &[("InstanceId", &instance_id), ("ContactFlowId", &flow_id)],
             &Default::default(),
         )?;
@@ -186,21 +162,12 @@ pub async fn list_contact_flows(
     let call = received.call("ListContactFlows");
     let query = model::join_repeated(received.uri.query().unwrap_or_default());
     respond((|| {
-        admit(&store, &call, &[("InstanceId", &instance_id)], &query)?;
+        call.admit_on_instance(&store, &CONNECT, &[("InstanceId", &instance_id)], &query)?;
         let types: Vec<&str> = query
             .get("contactFlowTypes")
             .map(|t| t.split('\n').collect())
             .unwrap_or_default();
-        let page = query
-            .get("maxResults")
-            .and_then(|m| m.parse::<usize>().ok())
-            .unwrap_or(DEFAULT_PAGE);
-        let start = match query.get("nextToken") {
-            None => 0,
-            Some(token) => token.parse::<usize>().map_err(|_| {
-                AwsError::new("InvalidParameterException", "The nextToken is not valid")
-            })?,
-        };
+        let page = Page::from_query(&query, DEFAULT_PAGE)?;
         store.with(|inner| {
             let matching: Vec<&FlowRecord> = inner
                 .flows
@@ -209,8 +176,8 @@ pub async fn list_contact_flows(
                 .collect();
             let summaries: Vec<Value> = matching
                 .iter()
-                .skip(start)
-                .take(page)
+                .skip(page.start)
+                .take(page.size)
                 .map(|f| {
                     json!({
                         "Arn": flow_arn(&store.settings.region, &instance_id, &f.id),
@@ -223,8 +190,8 @@ pub async fn list_contact_flows(
                 })
                 .collect();
             let mut out = json!({"ContactFlowSummaryList": summaries});
-            if start + page < matching.len() {
-                out["NextToken"] = json!((start + page).to_string());
+            if let Some(next) = page.next_token(matching.len()) {
+                out["NextToken"] = json!(next);
             }
             Ok(out)
         })

@@ -12,33 +12,10 @@ use crate::flow::library::queue_arn;
 use crate::store::Store;
 use crate::wire::errors::{respond, AwsError};
 use crate::wire::model;
-use crate::wire::signed::{Api, Received, SignedCall};
-
-const CONNECT: Api = Api {
-    signing_name: "connect",
-    model: &model::CONNECT,
-    invalid_input: "InvalidParameterException",
-};
+use crate::wire::signed::{Page, Received, CONNECT};
 
 /// A page of ListQueues unless MaxResults says otherwise.
 const DEFAULT_PAGE: usize = 100;
-
-fn admit(
-    store: &Store,
-    call: &SignedCall<'_>,
-    labels: &[(&str, &str)],
-    query: &std::collections::HashMap<String, String>,
-) -> Result<(), AwsError> {
-    call.admit(store, &CONNECT, labels, Some(query))?;
-    let instance_id = labels.first().map(|(_, v)| *v).unwrap_or_default();
-    if instance_id != store.settings.instance_id {
-        return Err(AwsError::new(
-            "ResourceNotFoundException",
-            format!("Instance not found: {instance_id}"),
-        ));
-    }
-    Ok(())
-}
 
 /// `GET /queues-summary/{InstanceId}?queueTypes=…&maxResults=…&nextToken=…`.
 pub async fn list_queues(
@@ -49,29 +26,20 @@ pub async fn list_queues(
     let call = received.call("ListQueues");
     let query = model::join_repeated(received.uri.query().unwrap_or_default());
     respond((|| {
-        admit(&store, &call, &[("InstanceId", &instance_id)], &query)?;
+        call.admit_on_instance(&store, &CONNECT, &[("InstanceId", &instance_id)], &query)?;
         let types: Vec<&str> = query
             .get("queueTypes")
             .map(|t| t.split('\n').collect())
             .unwrap_or_default();
-        let page = query
-            .get("maxResults")
-            .and_then(|m| m.parse::<usize>().ok())
-            .unwrap_or(DEFAULT_PAGE);
-        let start = match query.get("nextToken") {
-            None => 0,
-            Some(token) => token.parse::<usize>().map_err(|_| {
-                AwsError::new("InvalidParameterException", "The nextToken is not valid")
-            })?,
-        };
+        let page = Page::from_query(&query, DEFAULT_PAGE)?;
         let region = &store.settings.region;
         let standard = types.is_empty() || types.contains(&"STANDARD");
         let queues = &store.settings.setup.queues;
         let listed: Vec<Value> = queues
             .iter()
             .filter(|_| standard)
-            .skip(start)
-            .take(page)
+            .skip(page.start)
+            .take(page.size)
             .map(|q| {
                 json!({
                     "Id": q.id,
@@ -82,8 +50,8 @@ pub async fn list_queues(
             })
             .collect();
         let mut out = json!({"QueueSummaryList": listed});
-        if standard && start + page < queues.len() {
-            out["NextToken"] = json!((start + page).to_string());
+        if let Some(next) = page.next_token(queues.len()).filter(|_| standard) {
+            out["NextToken"] = json!(next);
         }
         Ok(out)
     })())
@@ -97,9 +65,9 @@ pub async fn describe_queue(
 ) -> Response {
     let call = received.call("DescribeQueue");
     respond((|| {
-        admit(
+        call.admit_on_instance(
             &store,
-            &call,
+            &CONNECT,
             &[("InstanceId", &instance_id), ("QueueId", &queue_id)],
             &Default::default(),
         )?;

@@ -8,6 +8,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use serde_json::{Map, Value};
 
+use crate::flow::language::lambda_function_name as function_name;
+
 /// Largest answer a flow accepts from a function.
 pub const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 /// Tries for a throttled or failing invoke (Connect retries up to three times).
@@ -20,21 +22,6 @@ pub enum ResponseType {
     StringMap,
     /// Any JSON object, nesting allowed.
     Json,
-}
-
-/// The function name (and qualifier) of a Lambda function ARN:
-/// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
-pub fn function_name(arn: &str) -> Option<(String, Option<String>)> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    match parts.as_slice() {
-        ["arn", _, "lambda", _, _, "function", name] if !name.is_empty() => {
-            Some(((*name).to_owned(), None))
-        }
-        ["arn", _, "lambda", _, _, "function", name, qualifier] if !name.is_empty() => {
-            Some(((*name).to_owned(), Some((*qualifier).to_owned())))
-        }
-        _ => None,
-    }
 }
 
 /// Why an invoke takes the error branch.

@@ -202,11 +202,19 @@ pub fn resource_id(id_or_arn: &str) -> &str {
     }
 }
 
-/// Whether a text is a Lambda function ARN
-/// (`arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`).
-pub fn is_lambda_arn(arn: &str) -> bool {
+/// The function name (and qualifier) of a Lambda function ARN:
+/// `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+pub fn lambda_function_name(arn: &str) -> Option<(String, Option<String>)> {
     let parts: Vec<&str> = arn.split(':').collect();
-    matches!(parts.as_slice(), ["arn", _, "lambda", _, _, "function", name] | ["arn", _, "lambda", _, _, "function", name, _] if !name.is_empty())
+    match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name] if !name.is_empty() => {
+            Some(((*name).to_owned(), None))
+        }
+        ["arn", _, "lambda", _, _, "function", name, qualifier] if !name.is_empty() => {
+            Some(((*name).to_owned(), Some((*qualifier).to_owned())))
+        }
+        _ => None,
+    }
 }
 
 /// Reads and checks a flow's content. On success also returns what it depends on.
@@ -619,7 +627,7 @@ fn check_parameters(action: &Action, deps: &mut Dependencies) -> Vec<String> {
         }
         ActionType::InvokeLambdaFunction => {
             match p.get("LambdaFunctionARN").and_then(Value::as_str) {
-                Some(arn) if is_reference(arn) || is_lambda_arn(arn) => {}
+                Some(arn) if is_reference(arn) || lambda_function_name(arn).is_some() => {}
                 _ => rules.push("LambdaFunctionARN must be a Lambda function ARN".into()),
             }
             rules.extend(check_seconds(

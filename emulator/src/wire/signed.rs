@@ -109,3 +109,62 @@ impl SignedCall<'_> {
         Ok(input)
     }
 }
+
+/// Amazon Connect's signed API, for the operations whose model answers invalid input with
+/// InvalidParameterException.
+pub const CONNECT: Api = Api {
+    signing_name: "connect",
+    model: &crate::wire::model::CONNECT,
+    invalid_input: "InvalidParameterException",
+};
+
+impl SignedCall<'_> {
+    /// [`SignedCall::admit`], then the `InstanceId` path label (the first label) must be this
+    /// server's instance.
+    pub fn admit_on_instance(
+        &self,
+        store: &Store,
+        api: &Api,
+        labels: &[(&str, &str)],
+        query: &HashMap<String, String>,
+    ) -> Result<Input, AwsError> {
+        let input = self.admit(store, api, labels, Some(query))?;
+        let instance_id = labels.first().map(|(_, v)| *v).unwrap_or_default();
+        if instance_id != store.settings.instance_id {
+            return Err(AwsError::new(
+                "ResourceNotFoundException",
+                format!("Instance not found: {instance_id}"),
+            ));
+        }
+        Ok(input)
+    }
+}
+
+/// Where one page of a List operation starts and how long it is, from its `maxResults` and
+/// `nextToken` query members (connect-local's tokens are the offset of the page's first item).
+pub struct Page {
+    pub start: usize,
+    pub size: usize,
+}
+
+impl Page {
+    /// A page of at most `default` items unless `maxResults` says otherwise.
+    pub fn from_query(query: &HashMap<String, String>, default: usize) -> Result<Self, AwsError> {
+        let size = query
+            .get("maxResults")
+            .and_then(|m| m.parse::<usize>().ok())
+            .unwrap_or(default);
+        let start = match query.get("nextToken") {
+            None => 0,
+            Some(token) => token.parse::<usize>().map_err(|_| {
+                AwsError::new("InvalidParameterException", "The nextToken is not valid")
+            })?,
+        };
+        Ok(Self { start, size })
+    }
+
+    /// The `NextToken` after this page, when `total` items leave more.
+    pub fn next_token(&self, total: usize) -> Option<String> {
+        (self.start + self.size < total).then(|| (self.start + self.size).to_string())
+    }
+}
