@@ -409,3 +409,59 @@ async fn queues_are_listed_and_described_and_transfer_contact_refuses_a_chat() {
     let service = refused.as_service_error().expect("a modelled error");
     assert!(service.is_invalid_request_exception(), "{service:?}");
 }
+
+#[tokio::test]
+async fn the_console_routes_refuse_bad_input_with_a_reason() {
+    let stack = stack(5000).await;
+    for name in ["", "   ", "bell\u{7}"] {
+        let (status, body) = post(&stack, "/_local/agents", json!({"Name": name})).await;
+        assert_eq!(status, 400, "{name:?}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Name"),
+            "{body}"
+        );
+    }
+    let ava = available(&stack, "Ava").await;
+    let (contact, _, _socket) = customer(&stack, connect_local::DEFAULT_CONTACT_FLOW_ID).await;
+    offer_for(&stack, &ava).await;
+    accept(&stack, &ava, &contact).await;
+    let transfer = format!("/_local/agents/{ava}/contacts/{contact}/transfer");
+    for body in [json!({}), json!({"QueueId": "sales", "AgentId": ava})] {
+        let (status, answer) = post(&stack, &transfer, body).await;
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("QueueId"));
+    }
+    let (status, _) = post(
+        &stack,
+        &format!("/_local/agents/{ava}/offers/{contact}/accept"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 409, "the offer was already taken");
+    assert_eq!(
+        put(
+            &stack,
+            "/_local/agents/nobody/status",
+            json!({"Status": "Available"})
+        )
+        .await,
+        404
+    );
+    assert_eq!(
+        put(&stack, "/_local/hours/no-such-hours", json!({"Open": true})).await,
+        404
+    );
+    let (status, _) = post(
+        &stack,
+        "/_local/contacts/no-such-contact/websocket/drop",
+        json!({"ParticipantRole": "CUSTOMER", "Mode": "close"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
