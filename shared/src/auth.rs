@@ -81,7 +81,7 @@ struct KeyCache {
 /// Verifies tokens for one deployment. Build it once at cold start; it fetches keys lazily.
 pub struct Authenticator {
     config: AuthConfig,
-    aws: Option<aws_config::SdkConfig>,
+    secret: Option<outbound::SecretReader>,
     cache: Mutex<KeyCache>,
 }
 
@@ -89,9 +89,15 @@ impl Authenticator {
     /// An authenticator for `config`. `aws` is needed to read a secret from Secrets Manager or
     /// SSM; no I/O happens here.
     pub fn new(config: AuthConfig, aws: Option<aws_config::SdkConfig>) -> Self {
+        let secret = match (&config.keys, aws) {
+            (KeyConfig::Hs256Secret(location), Some(aws)) => {
+                Some(outbound::SecretReader::new(aws, location.clone()))
+            }
+            _ => None,
+        };
         Self {
             config,
-            aws,
+            secret,
             cache: Mutex::new(KeyCache {
                 keys: Arc::default(),
                 fetched_at: None,
@@ -277,12 +283,13 @@ impl Authenticator {
     async fn fetch(&self) -> Result<Keys, String> {
         match &self.config.keys {
             KeyConfig::Hs256Inline(secret) => hmac_keys(secret.expose()),
-            KeyConfig::Hs256Secret(location) => {
-                let aws = self
-                    .aws
+            KeyConfig::Hs256Secret(_) => {
+                let reader = self
+                    .secret
                     .as_ref()
                     .ok_or("no AWS credentials to read the secret with")?;
-                let value = outbound::read_secret(aws, location)
+                let value = reader
+                    .read()
                     .await
                     .map_err(|e| format!("reading the HS256 secret: {e}"))?;
                 hmac_keys(&value)

@@ -194,6 +194,25 @@ pub fn check_visible(field: &str, value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Reads a wire enum value (`T` derives strum's `EnumString` and `VariantNames`): anything but
+/// one of its values is refused, naming them.
+pub fn wire_enum<T: std::str::FromStr + strum::VariantNames>(
+    field: &str,
+    value: &str,
+) -> Result<T, ApiError> {
+    value
+        .parse()
+        .map_err(|_| ApiError::field(field, format!("must be {}", alternatives(T::VARIANTS))))
+}
+
+/// `A or B`, `A, B or C`.
+pub fn alternatives(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
 /// An idempotency token as Connect accepts it: 1 to 500 characters, no control characters.
 pub fn check_client_token(field: &str, token: &str) -> Result<(), ApiError> {
     check_len(field, token, 1, 500)?;
@@ -202,6 +221,22 @@ pub fn check_client_token(field: &str, token: &str) -> Result<(), ApiError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn wire_enums_name_every_value_they_accept() {
+        use crate::chat::ConnectionType;
+        assert_eq!(
+            wire_enum::<ConnectionType>("T", "CONNECTION_CREDENTIALS"),
+            Ok(ConnectionType::ConnectionCredentials)
+        );
+        let refused = wire_enum::<ConnectionType>("T", "websocket").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            ApiError::field("T", "must be WEBSOCKET or CONNECTION_CREDENTIALS").to_string()
+        );
+        assert_eq!(alternatives(&["A", "B", "C"]), "A, B or C");
+        assert_eq!(alternatives(&["A"]), "A");
+    }
+
     #[test]
     fn names_that_show_nothing_are_refused() {
         for name in [

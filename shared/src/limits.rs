@@ -72,3 +72,5 @@ pub const MAX_MESSAGE_CHARS: usize = 16384;
 pub const CHAT_DURATION_RANGE: std::ops::RangeInclusive<u32> = 60..=10080;
 /// The default chat duration: one hour spares the concurrent-chat quota (Connect's default is 25 h).
 pub const DEFAULT_CHAT_DURATION_MINUTES: u32 = 60;
+/// Longest contact attribute key accepted, in bytes.
+pub const MAX_ATTRIBUTE_KEY_BYTES: usize = 127;

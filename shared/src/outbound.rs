@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use aws_config::SdkConfig;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_types::service_config::ServiceConfigKey;
 
 use crate::config::SecretLocation;
 
@@ -100,66 +101,86 @@ pub async fn get_json(url: &str) -> Result<Value, OutboundError> {
     serde_json::from_slice(&body).map_err(|e| OutboundError::Body(e.to_string()))
 }
 
-/// The endpoint override for a service's calls: `AWS_ENDPOINT_URL_<SERVICE>`, else
-/// `AWS_ENDPOINT_URL`, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true (the SDKs' rules).
-fn endpoint_override(service_env: &str) -> Option<String> {
-    let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    if ignore {
-        return None;
-    }
-    std::env::var(format!("AWS_ENDPOINT_URL_{service_env}"))
-        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
-        .ok()
-        .filter(|url| !url.is_empty())
+/// Reads the HS256 secret's current value with the function's own credentials. Built once at
+/// cold start: the endpoint is resolved then, as aws-config resolves the SDK clients' endpoints
+/// (`AWS_ENDPOINT_URL_SECRETS_MANAGER` or `AWS_ENDPOINT_URL_SSM`, the profile's `endpoint_url`,
+/// then `AWS_ENDPOINT_URL`, none of them when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true).
+pub struct SecretReader {
+    aws: SdkConfig,
+    location: SecretLocation,
+    endpoint: String,
 }
 
-/// Reads a secret's current value with the function's own credentials (from the configuration
-/// aws-config loaded).
-pub async fn read_secret(
-    aws: &SdkConfig,
-    location: &SecretLocation,
-) -> Result<String, OutboundError> {
-    let (service, region, target, body, endpoint) = match location {
-        SecretLocation::SecretsManager { arn, region } => (
-            "secretsmanager",
-            region,
-            "secretsmanager.GetSecretValue",
-            json!({ "SecretId": arn }),
-            endpoint_override("SECRETS_MANAGER"),
-        ),
-        SecretLocation::SsmParameter { arn, region } => (
-            "ssm",
-            region,
-            "AmazonSSM.GetParameter",
-            json!({ "Name": arn, "WithDecryption": true }),
-            endpoint_override("SSM"),
-        ),
-    };
-    let url = endpoint.unwrap_or_else(|| format!("https://{service}.{region}.amazonaws.com/"));
-    let body = body.to_string();
-    let mut request = http::Request::post(&url)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", target)
-        .body(Full::new(bytes::Bytes::from(body.clone())))
-        .map_err(|e| OutboundError::Build(e.to_string()))?;
-    let credentials = aws
-        .credentials_provider()
-        .ok_or_else(|| OutboundError::Build("no AWS credentials are configured".into()))?
-        .provide_credentials()
-        .await
-        .map_err(|e| OutboundError::Build(format!("AWS credentials: {e}")))?;
-    sign_request(credentials, service, region, &mut request, body.as_bytes())?;
-    let answer: Value = serde_json::from_slice(&send(request).await?)
-        .map_err(|e| OutboundError::Body(e.to_string()))?;
-    let value = match location {
-        SecretLocation::SecretsManager { .. } => answer.get("SecretString"),
-        SecretLocation::SsmParameter { .. } => answer.pointer("/Parameter/Value"),
-    };
-    value
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| OutboundError::Body("no string value in the answer".into()))
+impl SecretReader {
+    pub fn new(aws: SdkConfig, location: SecretLocation) -> Self {
+        let (service_id, host, region) = match &location {
+            SecretLocation::SecretsManager { region, .. } => {
+                ("Secrets Manager", "secretsmanager", region)
+            }
+            SecretLocation::SsmParameter { region, .. } => ("SSM", "ssm", region),
+        };
+        let configured = aws
+            .service_config()
+            .and_then(|config| {
+                let key = ServiceConfigKey::builder()
+                    .service_id(service_id)
+                    .env("AWS_ENDPOINT_URL")
+                    .profile("endpoint_url")
+                    .build()
+                    .ok()?;
+                config.load_config(key)
+            })
+            .or_else(|| aws.endpoint_url().map(str::to_owned));
+        let endpoint =
+            configured.unwrap_or_else(|| format!("https://{host}.{region}.amazonaws.com/"));
+        Self {
+            aws,
+            location,
+            endpoint,
+        }
+    }
+
+    /// The secret's current value.
+    pub async fn read(&self) -> Result<String, OutboundError> {
+        let (service, region, target, body) = match &self.location {
+            SecretLocation::SecretsManager { arn, region } => (
+                "secretsmanager",
+                region,
+                "secretsmanager.GetSecretValue",
+                json!({ "SecretId": arn }),
+            ),
+            SecretLocation::SsmParameter { arn, region } => (
+                "ssm",
+                region,
+                "AmazonSSM.GetParameter",
+                json!({ "Name": arn, "WithDecryption": true }),
+            ),
+        };
+        let body = body.to_string();
+        let mut request = http::Request::post(&self.endpoint)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", target)
+            .body(Full::new(bytes::Bytes::from(body.clone())))
+            .map_err(|e| OutboundError::Build(e.to_string()))?;
+        let credentials = self
+            .aws
+            .credentials_provider()
+            .ok_or_else(|| OutboundError::Build("no AWS credentials are configured".into()))?
+            .provide_credentials()
+            .await
+            .map_err(|e| OutboundError::Build(format!("AWS credentials: {e}")))?;
+        sign_request(credentials, service, region, &mut request, body.as_bytes())?;
+        let answer: Value = serde_json::from_slice(&send(request).await?)
+            .map_err(|e| OutboundError::Body(e.to_string()))?;
+        let value = match &self.location {
+            SecretLocation::SecretsManager { .. } => answer.get("SecretString"),
+            SecretLocation::SsmParameter { .. } => answer.pointer("/Parameter/Value"),
+        };
+        value
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| OutboundError::Body("no string value in the answer".into()))
+    }
 }
 
 fn sign_request(

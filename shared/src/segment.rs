@@ -17,7 +17,7 @@ pub const SUBTYPE_KEY: &str = "connect:Subtype";
 /// The `connect:Subtype` value for guides, which render as interactive messages.
 pub const GUIDE_SUBTYPE: &str = "connect:Guide";
 /// SegmentAttributeName: 1-128 characters.
-const MAX_KEY_CHARS: usize = 128;
+pub const MAX_KEY_CHARS: usize = 128;
 /// SegmentAttributeValueString: at most 1,024 characters.
 const MAX_STRING_CHARS: usize = 1024;
 /// How deep values may nest (a map of maps of values). The service sets no depth; a browser

@@ -108,7 +108,11 @@ impl StartChatConfig {
                 .ok_or_else(|| {
                     invalid(
                         "CHAT_DURATION_MINUTES",
-                        format!("{raw:?} must be a whole number of minutes from 60 to 10080"),
+                        format!(
+                            "{raw:?} must be a whole number of minutes from {} to {}",
+                            CHAT_DURATION_RANGE.start(),
+                            CHAT_DURATION_RANGE.end()
+                        ),
                     )
                 })?,
         };

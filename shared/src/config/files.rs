@@ -106,61 +106,103 @@ impl CaseFilesConfig {
 pub struct CasesConfig {
     /// `CONNECT_INSTANCE_ID`: the instance the files are uploaded through.
     pub instance_id: String,
-    /// `CASES_DOMAIN_ARN`: `arn:aws:cases:REGION:ACCOUNT:domain/DOMAIN_ID`; case ARNs are
-    /// built under it from the request's CaseId, so callers cannot name another domain.
-    pub domain_arn: String,
+    /// `CASES_DOMAIN_ARN`; case ARNs are built under it from the request's CaseId, so callers
+    /// cannot name another domain.
+    pub domain: CasesDomainArn,
+}
+
+/// A Cases domain ARN, `arn:PARTITION:cases:REGION:ACCOUNT:domain/DOMAIN_ID`, in its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasesDomainArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub domain_id: String,
+}
+
+impl CasesDomainArn {
+    /// Parses a domain ARN; `None` when it is anything else (another service, a case ARN).
+    pub fn parse(arn: &str) -> Option<Self> {
+        let mut parts = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("cases"), Some(region), Some(account), Some(rest)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return None;
+        };
+        let domain_id = rest.strip_prefix("domain/")?;
+        let valid = !partition.is_empty()
+            && !region.is_empty()
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit())
+            && !domain_id.is_empty()
+            && domain_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        valid.then(|| Self {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            domain_id: domain_id.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for CasesDomainArn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Self {
+            partition,
+            region,
+            account,
+            domain_id,
+        } = self;
+        write!(
+            f,
+            "arn:{partition}:cases:{region}:{account}:domain/{domain_id}"
+        )
+    }
 }
 
 impl CasesConfig {
     fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
-        let Some(domain_arn) = optional(lookup, "CASES_DOMAIN_ARN") else {
+        let Some(raw) = optional(lookup, "CASES_DOMAIN_ARN") else {
             return Ok(None);
         };
-        let parts: Vec<&str> = domain_arn.splitn(6, ':').collect();
-        let valid = parts.len() == 6
-            && parts[0] == "arn"
-            && parts[2] == "cases"
-            && !parts[3].is_empty()
-            && parts[4].len() == 12
-            && parts[5].strip_prefix("domain/").is_some_and(|id| {
-                !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        if !valid {
-            return Err(invalid(
+        let domain = CasesDomainArn::parse(&raw).ok_or_else(|| {
+            invalid(
                 "CASES_DOMAIN_ARN",
-                format!(
-                    "{domain_arn:?} must look like arn:aws:cases:REGION:ACCOUNT:domain/DOMAIN_ID"
-                ),
-            ));
-        }
+                format!("{raw:?} must look like arn:aws:cases:REGION:ACCOUNT:domain/DOMAIN_ID"),
+            )
+        })?;
         Ok(Some(Self {
             instance_id: resource_id(lookup, "CONNECT_INSTANCE_ID", 100)?,
-            domain_arn,
+            domain,
         }))
     }
 
     /// The ARN of case `case_id` in the configured domain.
     pub fn case_arn(&self, case_id: &str) -> String {
-        format!("{}/case/{case_id}", self.domain_arn)
+        format!("{}/case/{case_id}", self.domain)
     }
 
     /// The Cases domain id (the ARN's last part).
     pub fn domain_id(&self) -> &str {
-        self.domain_arn
-            .rsplit_once("domain/")
-            .map_or("", |(_, id)| id)
+        &self.domain.domain_id
     }
 
     /// The ARN Connect gives attached file `file_id` of the configured instance, in the
     /// domain's partition, region and account.
     pub fn file_arn(&self, file_id: &str) -> String {
-        let mut parts = self.domain_arn.split(':').skip(1);
-        let (partition, _, region, account) = (
-            parts.next().unwrap_or("aws"),
-            parts.next(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
+        let CasesDomainArn {
+            partition,
+            region,
+            account,
+            ..
+        } = &self.domain;
         format!(
             "arn:{partition}:connect:{region}:{account}:instance/{}/file/{file_id}",
             self.instance_id

@@ -14,12 +14,7 @@ mod files;
 pub use auth::{AuthConfig, KeyConfig, SecretLocation};
 pub use chat::{AttributeAllowList, StartChatConfig};
 pub use cors::{AllowedOrigins, CorsConfig};
-pub use files::{AttachmentConfig, CaseFilesConfig, CasesConfig};
-
-/// Connect's own bounds for `ChatDurationInMinutes`.
-pub const CHAT_DURATION_RANGE: std::ops::RangeInclusive<u32> = 60..=10080;
-/// The default chat duration: one hour spares the concurrent-chat quota (Connect's default is 25 h).
-pub const DEFAULT_CHAT_DURATION_MINUTES: u32 = 60;
+pub use files::{AttachmentConfig, CaseFilesConfig, CasesConfig, CasesDomainArn};
 
 /// A configuration problem, naming the variable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -383,6 +378,10 @@ mod tests {
         );
         assert_eq!(cases.domain_id(), "abc-123");
         assert_eq!(
+            cases.domain.to_string(),
+            "arn:aws:cases:eu-west-2:123456789012:domain/abc-123"
+        );
+        assert_eq!(
             cases.file_arn("f-9"),
             "arn:aws:connect:eu-west-2:123456789012:instance/11111111-2222-4333-8444-555555555555/file/f-9"
         );
@@ -396,6 +395,8 @@ mod tests {
             "abc-123",
             "arn:aws:connect:eu-west-2:123456789012:domain/abc",
             "arn:aws:cases:eu-west-2:123456789012:domain/abc/case/x",
+            "arn:aws:cases:eu-west-2:12345678901x:domain/abc",
+            "arn:aws:cases::123456789012:domain/abc",
         ] {
             assert!(with(bad).is_err(), "{bad}");
         }

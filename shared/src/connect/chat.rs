@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_connect::operation::start_chat_contact::StartChatContactOutput;
 use aws_sdk_connect::types as connect_types;
 
 use super::errors::{map_start_chat_error, Operation};
@@ -41,12 +42,14 @@ pub async fn start_chat_contact(
     if let Some(mode) = request.response_mode {
         call = call.participant_configuration(
             connect_types::ParticipantConfiguration::builder()
-                .response_mode(connect_types::ResponseMode::from(mode.as_str()))
+                .response_mode(connect_types::ResponseMode::from(<&str>::from(mode)))
                 .build(),
         );
     }
     for connection in &request.connection_types {
-        call = call.connection_types(connect_types::ConnectionType::from(connection.as_str()));
+        call = call.connection_types(connect_types::ConnectionType::from(<&str>::from(
+            *connection,
+        )));
     }
     if config.disconnect_on_customer_exit {
         call = call.disconnect_on_customer_exit(
@@ -74,9 +77,9 @@ pub async fn start_chat_contact(
     if let Some(persistent) = &request.persistent_chat {
         call = call.persistent_chat(
             connect_types::PersistentChat::builder()
-                .rehydration_type(connect_types::RehydrationType::from(
-                    persistent.rehydration_type.as_str(),
-                ))
+                .rehydration_type(connect_types::RehydrationType::from(<&str>::from(
+                    persistent.rehydration_type,
+                )))
                 .source_contact_id(&persistent.source_contact_id)
                 .build(),
         );
@@ -95,6 +98,12 @@ pub async fn start_chat_contact(
         .send()
         .await
         .map_err(|err| map_start_chat_error(Operation::StartChatContact, err, referenced))?;
+    chat_result(&output)
+}
+
+/// The widget's result from StartChatContact's answer; an answer without a field the widget
+/// needs is an upstream failure.
+fn chat_result(output: &StartChatContactOutput) -> Result<StartChatResult, ApiError> {
     let required = |value: Option<&str>, name: &str| {
         value
             .map(str::to_owned)

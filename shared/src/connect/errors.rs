@@ -10,7 +10,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use crate::error::ApiError;
 
 /// The upstream operations the functions call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub enum Operation {
     StartChatContact,
     StartAttachmentUpload,
@@ -24,15 +24,7 @@ pub enum Operation {
 impl Operation {
     /// The operation's name in the API (and in logs).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::StartChatContact => "StartChatContact",
-            Self::StartAttachmentUpload => "StartAttachmentUpload",
-            Self::CompleteAttachmentUpload => "CompleteAttachmentUpload",
-            Self::StartAttachedFileUpload => "StartAttachedFileUpload",
-            Self::CompleteAttachedFileUpload => "CompleteAttachedFileUpload",
-            Self::SearchRelatedItems => "SearchRelatedItems",
-            Self::CreateRelatedItem => "CreateRelatedItem",
-        }
+        self.into()
     }
 
     /// The IAM action that allows it.
