@@ -86,10 +86,12 @@ ensure_widget_packages() {
   fi
 }
 
-# Debian's chromium for the browser tests (Playwright cannot download browsers here).
-ensure_chromium() {
-  if ! command -v chromium >/dev/null 2>&1; then
-    log "installing chromium (apt)"
+# Debian packages, installed when a command they provide is missing: ensure_debian CMD PKG...
+ensure_debian() {
+  local command="$1"
+  shift
+  if ! command -v "$command" >/dev/null 2>&1; then
+    log "installing $* (apt)"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     # Another install may hold dpkg's lock (an unattended upgrade, a second CI job): wait for it,
@@ -98,7 +100,12 @@ ensure_chromium() {
     # shellcheck disable=SC2086 # $wait is two words on purpose
     $sudo apt-get $wait update -qq
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get $wait install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get $wait install -y -qq "$@" >/dev/null
   fi
+}
+
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+ensure_chromium() {
+  ensure_debian chromium chromium
   export CHROMIUM_PATH="${CHROMIUM_PATH:-$(command -v chromium)}"
 }

@@ -1,7 +1,8 @@
 // lambda-bench's Node.js reference: POST /chat as a team would write it on Node.js 20 with the
 // AWS SDK for JavaScript v3 (origin check, body and display-name rules, attribute allow-list,
-// StartChatContact with the idempotency key, the widget's answer), behind a minimal loop on
-// the Lambda Runtime API, so that lambda-bench runs it exactly as it runs the Rust functions.
+// StartChatContact with the idempotency key, the widget's answer). lambda-bench runs it under
+// the official Runtime Interface Client (the aws-lambda-ric package), on the same Runtime API
+// as the Rust functions.
 import { randomUUID } from "node:crypto";
 import { ConnectClient, StartChatContactCommand } from "@aws-sdk/client-connect";
 
@@ -73,21 +74,4 @@ export async function handler(event) {
       },
     },
   });
-}
-
-// The Lambda Runtime API loop a custom runtime runs.
-const runtime = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime`;
-for (;;) {
-  const next = await fetch(`${runtime}/invocation/next`);
-  const requestId = next.headers.get("lambda-runtime-aws-request-id");
-  const event = await next.json();
-  try {
-    const result = await handler(event);
-    await fetch(`${runtime}/invocation/${requestId}/response`, { method: "POST", body: JSON.stringify(result) });
-  } catch (error) {
-    await fetch(`${runtime}/invocation/${requestId}/error`, {
-      method: "POST",
-      body: JSON.stringify({ errorType: error?.name ?? "Error", errorMessage: String(error?.message ?? error) }),
-    });
-  }
 }

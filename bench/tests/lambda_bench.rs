@@ -150,6 +150,19 @@ fn measures_every_deployable_with_both_upstreams() {
                 }
             }
         }
+        // CPU per warm invoke is also given against floor-call, which is 1.00 against itself;
+        // without the peers laid out, the checks against them fail rather than pass unmeasured.
+        if kernel_reports_cpu {
+            assert_eq!(row(&stdout, "floor-call", 2)[8], "1.00", "{stdout}");
+        }
+        for name in &DEPLOYABLES[2..] {
+            for peer in ["node-start-chat", "python-start-chat"] {
+                assert!(
+                    stdout.contains(&format!("FAIL {name}: {peer}: not measured")),
+                    "{stdout}"
+                );
+            }
+        }
         // The warm-latency spread: "value (difference from the floor)" at p50, p90, p95, p99
         // and p99.9, rising from column to column, and the floor's differences all zero.
         assert!(

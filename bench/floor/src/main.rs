@@ -1,11 +1,10 @@
-//! The benchmark floor: a bare lambda_http hello-world answering a constant JSON body, with the
-//! same lambda_http features as the real functions and tokio as such a hello-world has it
-//! (`#[tokio::main]`, the multi-thread runtime). The functions run on the current-thread runtime
-//! instead; BENCHMARKS.md gives the ratios against a current-thread floor as well.
+//! The benchmark floor: a bare lambda_http hello-world answering a constant JSON body, built
+//! exactly as the functions are: the same profile, the same lambda_http features and the same
+//! current-thread Tokio runtime, so every ratio to it is the functions' own work.
 
 use lambda_http::{run, service_fn, Body, Error, Request, Response};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     run(service_fn(|_req: Request| async {
         Ok::<_, Error>(
