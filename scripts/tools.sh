@@ -2,6 +2,7 @@
 # only when they are missing, so a fresh machine needs nothing beyond Rust, Python and Node.
 #   .venv/        cargo-lambda and the AWS SAM CLI (from PyPI)
 #   .venv-schemathesis/  Schemathesis (from PyPI)
+#   .venv-clients/       boto3 and websockets for clients/python (from PyPI)
 # Versions are pinned so every machine runs the same tools.
 
 CARGO_LAMBDA_VERSION="1.9.2"
@@ -75,6 +76,20 @@ ensure_schemathesis() {
   if [ "$installed" != "$SCHEMATHESIS_VERSION" ]; then
     log "installing schemathesis $SCHEMATHESIS_VERSION into .venv-schemathesis"
     "$ST_VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
+# The client suites' packages: clients/js (npm ci from its lock file) and clients/python (a venv
+# with its pinned requirements.txt, reinstalled when that file changes).
+CLIENTS_VENV="$PROJECT_ROOT/.venv-clients"
+ensure_client_packages() {
+  (cd "$PROJECT_ROOT/clients/js" && npm ci --no-audit --no-fund --loglevel=error)
+  local requirements="$PROJECT_ROOT/clients/python/requirements.txt"
+  if [ ! -x "$CLIENTS_VENV/bin/python" ] || ! cmp -s "$requirements" "$CLIENTS_VENV/requirements.txt"; then
+    log "installing clients/python/requirements.txt into .venv-clients"
+    python3 -m venv "$CLIENTS_VENV"
+    "$CLIENTS_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$CLIENTS_VENV/requirements.txt"
   fi
 }
 

@@ -109,6 +109,23 @@ async fn a_case_file_goes_through_start_put_complete_and_is_approved_on_the_case
     assert_eq!(again.status, 200);
     assert_eq!(again.body["RelatedItemId"], related_item_id.as_str());
     assert_eq!(file_items(&stack, CASE_ID).await.len(), 1);
+
+    // filters is optional in SearchRelatedItems: without it every related item is found.
+    let cases = stack
+        .case_files_config
+        .cases
+        .as_ref()
+        .expect("case files on");
+    let unfiltered = stack
+        .case_clients
+        .cases
+        .search_related_items()
+        .domain_id(cases.domain_id())
+        .case_id(CASE_ID)
+        .send()
+        .await
+        .expect("SearchRelatedItems without filters");
+    assert_eq!(unfiltered.related_items().len(), 1);
 }
 
 /// The case's File related items, read through the Cases API: (related item id, file ARN).

@@ -1,11 +1,13 @@
-//! `connect-local` command line: parse flags, install the signal handlers, start the server,
-//! print the ready line, stop on SIGINT or SIGTERM.
+//! `connect-local` command line: read the settings (flags over an optional `--config` file),
+//! install the signal handlers, start the server, print the ready line, stop on SIGINT or
+//! SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use connect_local::{start, Options};
 
 /// A local Amazon Connect: StartChatContact and attached files, the Participant Service and
@@ -16,9 +18,18 @@ use connect_local::{start, Options};
 /// The agent (on by default) joins queued chats, greets, echoes messages, sends a file on
 /// `/attachment` and ends the chat on `/end`. Prints `connect-local ready at http://ADDR` on
 /// stdout once it accepts requests; `--listen 127.0.0.1:0` takes a free port.
-#[derive(Parser)]
+///
+/// `--config FILE` reads the same settings from a TOML file, each under its flag's name
+/// (`listen = "127.0.0.1:4010"`, `flows = "connect/flows"`); flags given on the command line
+/// win, and relative paths in the file are relative to the file.
+#[derive(Parser, serde::Deserialize)]
 #[command(name = "connect-local", version)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 struct Cli {
+    /// A TOML file with any of these settings, under the flags' names.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
     /// Address to listen on (port 0: a free one).
     #[arg(long, default_value = "127.0.0.1:4010")]
     listen: SocketAddr,
@@ -67,7 +78,7 @@ struct Cli {
     #[arg(long)]
     customer_idle_ms: Option<u64>,
     /// An idle customer silent this much longer is disconnected (needs --customer-idle-ms).
-    #[arg(long, requires = "customer_idle_ms")]
+    #[arg(long)]
     customer_autodisconnect_ms: Option<u64>,
     /// A directory of the team's flows (*.json in the Flow language), with an optional
     /// manifest.json (flow ids, names and types, queues, hours) and bots/*.json Lex stand-ins.
@@ -83,13 +94,61 @@ struct Cli {
     offer_timeout_ms: u64,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Agent {
     Echo,
     Off,
 }
 
+impl Default for Cli {
+    /// The flags' defaults.
+    fn default() -> Self {
+        Self::parse_from(["connect-local"])
+    }
+}
+
 impl Cli {
+    /// The command line over the `--config` file (when one is named) over the defaults.
+    fn read() -> Result<Self, String> {
+        let matches = Self::command().get_matches();
+        let Some(file) = matches.get_one::<PathBuf>("config").cloned() else {
+            let settings = Self::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+            return settings.checked("the command line");
+        };
+        let mut settings = Self::from_file(&file)?;
+        // Only what the command line itself gave replaces the file's settings.
+        let given = Self::command()
+            .mut_args(|arg| arg.default_value(None))
+            .get_matches();
+        settings
+            .update_from_arg_matches(&given)
+            .map_err(|e| e.to_string())?;
+        let source = format!("the command line and {}", file.display());
+        settings.config = Some(file);
+        settings.checked(&source)
+    }
+
+    /// Rules between settings, checked once they are merged.
+    fn checked(self, source: &str) -> Result<Self, String> {
+        if self.customer_autodisconnect_ms.is_some() && self.customer_idle_ms.is_none() {
+            return Err(format!(
+                "{source}: customer-autodisconnect-ms needs customer-idle-ms"
+            ));
+        }
+        Ok(self)
+    }
+
+    fn from_file(file: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("--config {}: {e}", file.display()))?;
+        let mut settings: Self =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        settings.flows = settings.flows.map(|dir| base.join(dir));
+        Ok(settings)
+    }
+
     fn options(self) -> Options {
         Options {
             listen: self.listen,
@@ -122,7 +181,13 @@ impl Cli {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = Cli::parse().options();
+    let options = match Cli::read() {
+        Ok(cli) => cli.options(),
+        Err(err) => {
+            eprintln!("connect-local: {err}");
+            return ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -198,3 +198,116 @@ fn out_of_file_descriptors_it_pauses_instead_of_spinning_and_recovers() {
     let _ = child.wait();
     assert!(answered, "it answers again once descriptors are free");
 }
+
+/// A GET over a fresh connection; the answer's body.
+fn get(base_url: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = base_url
+        .trim()
+        .trim_start_matches("connect-local ready at http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("it listens");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+/// A directory holding `connect-local.toml` with `settings`, and a flows directory beside it.
+fn config_dir(name: &str, settings: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("connect-local-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("team-flows")).unwrap();
+    std::fs::write(
+        dir.join("team-flows/goodbye.json"),
+        r#"{"Version": "2019-10-30", "StartAction": "bye", "Actions": [
+            {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("connect-local.toml"), settings).unwrap();
+    dir
+}
+
+#[test]
+fn a_config_file_holds_the_settings_and_flags_override_it() {
+    let dir = config_dir(
+        "config",
+        "listen = \"127.0.0.1:0\"\nagent = \"echo\"\nagent-name = \"From the file\"\nflows = \"team-flows\"\noffer-timeout-ms = 5000\n",
+    );
+    let config = dir.join("connect-local.toml");
+    let stop = |mut child: std::process::Child| {
+        child.kill().ok();
+        child.wait().ok();
+    };
+
+    // From another working directory: the flows path is relative to the file.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connect-local"));
+    command
+        .current_dir(std::env::temp_dir())
+        .arg("--config")
+        .arg(&config);
+    let (child, line) = spawn(command);
+    assert!(
+        line.starts_with("connect-local ready at http://127.0.0.1:"),
+        "{line:?}"
+    );
+    let setup = get(&line, "/_local/setup");
+    stop(child);
+    assert!(setup.contains("\"Name\":\"From the file\""), "{setup}");
+    assert!(
+        setup.contains("goodbye"),
+        "the file's flows directory is loaded: {setup}"
+    );
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connect-local"));
+    command
+        .arg("--config")
+        .arg(&config)
+        .args(["--agent-name", "From the flag"]);
+    let (child, line) = spawn(command);
+    let setup = get(&line, "/_local/setup");
+    stop(child);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(setup.contains("\"Name\":\"From the flag\""), "{setup}");
+    assert!(
+        setup.contains("goodbye"),
+        "the other settings still come from the file: {setup}"
+    );
+}
+
+#[test]
+fn an_unknown_key_or_a_wrong_type_in_the_config_file_is_an_error_naming_key_and_file() {
+    for (name, settings, expected) in [
+        (
+            "unknown",
+            "listen = \"127.0.0.1:0\"\nagent-nme = \"typo\"\n",
+            "agent-nme",
+        ),
+        (
+            "type",
+            "listen = \"127.0.0.1:0\"\nurl-ttl-seconds = \"soon\"\n",
+            "url-ttl-seconds",
+        ),
+        ("enum", "agent = \"robot\"\n", "agent = \"robot\""),
+    ] {
+        let dir = config_dir(name, settings);
+        let config = dir.join("connect-local.toml");
+        let output = Command::new(env!("CARGO_BIN_EXE_connect-local"))
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .expect("connect-local runs");
+        std::fs::remove_dir_all(&dir).ok();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(output.stdout.is_empty(), "no ready line");
+        assert!(stderr.contains(&config.display().to_string()), "{stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 const INDEX: &str = include_str!("../../console/index.html");
 const SCRIPT: &str = include_str!("../../console/console.js");
 const STYLE: &str = include_str!("../../console/console.css");
-const MARKDOWN: &str = include_str!("../../../widget/markdown.js");
+const MARKDOWN: &str = include_str!("../../console/markdown.js");
 
 fn file(content_type: &'static str, body: &'static str) -> Response {
     (

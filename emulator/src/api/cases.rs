@@ -33,14 +33,19 @@ pub async fn create_related_item(
 }
 
 fn create(store: &Store, case: &Case<'_>, input: &Input) -> Result<Value, AwsError> {
-    let item_type = input.body["type"].as_str().unwrap_or_default().to_owned();
+    let item_type = input
+        .body
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let Some((_, content_member)) = SERVED_TYPES.iter().find(|(t, _)| *t == item_type) else {
         return Err(AwsError::new(
             VALIDATION,
             format!("connect-local serves File and Comment related items, not {item_type}"),
         ));
     };
-    let content = &input.body["content"];
+    let content = input.body.get("content").unwrap_or(&Value::Null);
     if content.get(*content_member).is_none() {
         return Err(AwsError::new(
             VALIDATION,
@@ -124,8 +129,11 @@ fn search(store: &Store, case: &Case<'_>, input: &Input) -> Result<Value, AwsErr
             .and_then(|n| n.parse::<usize>().ok())
             .ok_or_else(|| AwsError::new(VALIDATION, "Invalid nextToken"))?,
     };
-    let filters: Vec<Value> = input.body["filters"]
-        .as_array()
+    // filters is optional: none means every related item.
+    let filters: Vec<Value> = input
+        .body
+        .get("filters")
+        .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     let key = format!("{}/{}", case.domain_id, case.case_id);
