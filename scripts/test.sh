@@ -6,7 +6,9 @@
 #      local stack started with the README's command;
 #   3. a widget backend's path against connect-local through the AWS SDK for JavaScript v3
 #      (clients/js) and boto3 (clients/python), on the connect-local binary cargo test built;
-#   4. Schemathesis with all its checks against the local stack, from openapi.yaml.
+#   4. connect-local's packages (crate, npm, wheel), each tested from its artifact
+#      (scripts/package.sh);
+#   5. Schemathesis with all its checks against the local stack, from openapi.yaml.
 # Installs what it needs first: cargo-lambda (.venv), the page's and the client suites' packages,
 # Debian's chromium.
 set -euo pipefail
@@ -29,6 +31,9 @@ log "AWS SDK for JavaScript v3 client suite (clients/js)"
 (cd clients/js && npm test)
 log "boto3 client suite (clients/python)"
 (cd clients/python && "$CLIENTS_VENV/bin/python" -m unittest -v)
+
+log "connect-local's packages (scripts/package.sh)"
+scripts/package.sh
 
 log "Schemathesis against the local stack (scripts/schemathesis.sh)"
 scripts/schemathesis.sh
