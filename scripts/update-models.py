@@ -34,6 +34,9 @@ SERVICES = {
         "DescribeContact",
         "GetContactAttributes",
         "UpdateContactAttributes",
+        "CreateParticipant",
+        "StartContactStreaming",
+        "StopContactStreaming",
     ]),
     "connectparticipant/2018-09-07": ("connectparticipant.json", None),
     "connectcases/2022-10-03": ("connectcases.json", [

@@ -950,6 +950,34 @@ async fn connect_local_conforms_to_the_service_models() {
         )
         .await;
 
+    // A custom bot joins the first chat, and its messages are streamed to a topic for a while.
+    let create_participant = json!({"InstanceId": instance, "ContactId": contact_id,
+        "ParticipantDetails": {"ParticipantRole": "CUSTOM_BOT", "DisplayName": "Order bot"}});
+    found
+        .invalid(&stack, &connect, "CreateParticipant", &create_participant)
+        .await;
+    let bot = found
+        .valid(&stack, &connect, "CreateParticipant", &create_participant)
+        .await;
+    assert!(bot["ParticipantCredentials"]["ParticipantToken"].is_string());
+    let start_streaming = json!({"InstanceId": instance, "ContactId": contact_id,
+        "ChatStreamingConfiguration": {"StreamingEndpointArn": "arn:aws:sns:us-east-1:123456789012:chat-stream"},
+        "ClientToken": "conformance-stream"});
+    found
+        .invalid(&stack, &connect, "StartContactStreaming", &start_streaming)
+        .await;
+    let streaming = found
+        .valid(&stack, &connect, "StartContactStreaming", &start_streaming)
+        .await;
+    let stop_streaming = json!({"InstanceId": instance, "ContactId": contact_id,
+        "StreamingId": streaming["StreamingId"]});
+    found
+        .invalid(&stack, &connect, "StopContactStreaming", &stop_streaming)
+        .await;
+    found
+        .valid(&stack, &connect, "StopContactStreaming", &stop_streaming)
+        .await;
+
     // The Participant Service, every operation, the disconnect last.
     let connection_input = json!({"ParticipantToken": participant_token, "Type": ["WEBSOCKET", "CONNECTION_CREDENTIALS"], "ConnectParticipant": true});
     found

@@ -476,3 +476,63 @@ async fn chaos_rules_throttle_fail_slow_down_and_drop_calls_at_their_rate() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_expired_connection_token_is_refused_and_a_new_connection_gives_a_valid_one() {
+    use aws_sdk_connectparticipant::operation::send_message::SendMessageError;
+    let ttl = std::time::Duration::from_millis(400);
+    let stack = Stack::start_with(
+        connect_local::Options {
+            connection_token_ttl: ttl,
+            ..connect_local::Options::default()
+        },
+        &[],
+    )
+    .await;
+    let (started, token) = stack.chat_with_connection().await;
+    stack.say(&token, "before it expires").await;
+
+    tokio::time::sleep(ttl + std::time::Duration::from_millis(100)).await;
+    let err = stack
+        .participant
+        .send_message()
+        .connection_token(&token)
+        .content_type("text/plain")
+        .content("after it expired")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.as_service_error(),
+            Some(SendMessageError::AccessDeniedException(_))
+        ),
+        "{err:?}"
+    );
+
+    // The participant token still opens a connection, as chatjs does before the expiry.
+    let participant_token = started.body["data"]["startChatResult"]["ParticipantToken"]
+        .as_str()
+        .unwrap();
+    let connection = stack
+        .participant
+        .create_participant_connection()
+        .participant_token(participant_token)
+        .r#type(ConnectionType::ConnectionCredentials)
+        .send()
+        .await
+        .expect("a new connection");
+    let credentials = connection.connection_credentials().unwrap();
+    let expiry = chrono::DateTime::parse_from_rfc3339(credentials.expiry().unwrap()).unwrap();
+    let lifetime = expiry.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(
+        lifetime <= chrono::Duration::from_std(ttl).unwrap() && lifetime > chrono::Duration::zero(),
+        "Expiry states the token's lifetime: {lifetime}"
+    );
+    stack
+        .say(
+            credentials.connection_token().unwrap(),
+            "with the new token",
+        )
+        .await;
+}

@@ -27,6 +27,18 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/contact/transfer", post(connect_api::transfer_contact))
         .route("/contact/stop", post(connect_api::stop_contact))
         .route(
+            "/contact/create-participant",
+            post(connect_api::create_participant),
+        )
+        .route(
+            "/contact/start-streaming",
+            post(connect_api::start_contact_streaming),
+        )
+        .route(
+            "/contact/stop-streaming",
+            post(connect_api::stop_contact_streaming),
+        )
+        .route(
             "/contacts/{instance_id}/{contact_id}",
             get(connect_api::describe_contact),
         )

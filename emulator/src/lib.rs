@@ -78,6 +78,9 @@ pub struct Options {
     pub cases_domain_id: String,
     /// A customer silent this long gets `participant.idle` (off when `None`).
     pub customer_idle_after: Option<Duration>,
+    /// How long a ConnectionToken is valid (Connect: one day); then the Participant Service
+    /// refuses it and the client gets a new one with CreateParticipantConnection.
+    pub connection_token_ttl: Duration,
     /// An idle customer silent this much longer is disconnected (off when `None`).
     pub customer_autodisconnect_after: Option<Duration>,
     /// How long a client may take to send a request's headers, and how long a keep-alive
@@ -93,6 +96,9 @@ pub struct Options {
     /// How long a person in the console has to accept an offer before it goes to the next
     /// agent.
     pub offer_timeout: Duration,
+    /// Where streaming chats' SNS notifications are POSTed (standing in for the topic's HTTP
+    /// subscription); they are kept on the contact either way.
+    pub streaming_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -116,11 +122,13 @@ impl Default for Options {
             region: DEFAULT_REGION.into(),
             cases_domain_id: DEFAULT_CASES_DOMAIN_ID.into(),
             customer_idle_after: None,
+            connection_token_ttl: Duration::from_secs(24 * 60 * 60),
             customer_autodisconnect_after: None,
             header_read_timeout: Duration::from_secs(30),
             body_progress_timeout: Duration::from_secs(20),
             flows_dir: None,
             lambda_endpoint: None,
+            streaming_endpoint: None,
             offer_timeout: Duration::from_secs(20),
         }
     }
@@ -138,12 +146,17 @@ pub struct Server {
     task: Option<JoinHandle<std::io::Result<()>>>,
     /// Routing's periodic look at waiting contacts.
     dispatcher: JoinHandle<()>,
+    /// Delivers streaming notifications to `--streaming-endpoint`.
+    streaming_task: Option<JoinHandle<()>>,
 }
 
 impl Server {
     /// Stops accepting connections and waits for the server task to end.
     pub async fn stop(mut self) {
         self.dispatcher.abort();
+        if let Some(task) = &self.streaming_task {
+            task.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -156,6 +169,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.dispatcher.abort();
+        if let Some(task) = &self.streaming_task {
+            task.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -283,6 +299,13 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
     let base_url = format!("http://{addr}");
     let mut url_key = vec![0u8; 32];
     rand::rng().fill_bytes(&mut url_key);
+    let (streaming_delivery, streaming_task) = match options.streaming_endpoint {
+        Some(endpoint) => {
+            let (tx, task) = chat::streaming::deliver_to(endpoint);
+            (Some(tx), Some(task))
+        }
+        None => (None, None),
+    };
     let store = Arc::new(store::Store::new(store::Settings {
         instance_id: options.instance_id,
         contact_flow_id: options.contact_flow_id,
@@ -311,9 +334,11 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
         cases_domain_id: options.cases_domain_id,
         body_progress_timeout: options.body_progress_timeout,
         customer_idle_after: options.customer_idle_after,
+        connection_token_ttl: options.connection_token_ttl,
         customer_autodisconnect_after: options.customer_autodisconnect_after,
         setup,
         lambda_endpoint: options.lambda_endpoint,
+        streaming_delivery,
         offer_timeout: options.offer_timeout,
     }));
     let app = app::router(store.clone());
@@ -327,5 +352,6 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
         shutdown: Some(tx),
         task: Some(task),
         dispatcher,
+        streaming_task,
     })
 }

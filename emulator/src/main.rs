@@ -80,6 +80,14 @@ struct Cli {
     /// An idle customer silent this much longer is disconnected (needs --customer-idle-ms).
     #[arg(long)]
     customer_autodisconnect_ms: Option<u64>,
+    /// Where streaming chats' SNS notifications are POSTed, as SNS delivers to an HTTP
+    /// subscription (they are also listed on the contact in /_local/contacts/{id}).
+    #[arg(long)]
+    streaming_endpoint: Option<String>,
+    /// How long a ConnectionToken stays valid (Connect: one day); then the Participant Service
+    /// refuses it with AccessDeniedException until CreateParticipantConnection gives a new one.
+    #[arg(long, default_value_t = 86_400)]
+    connection_token_ttl_seconds: u64,
     /// A directory of the team's flows (*.json in the Flow language), with an optional
     /// manifest.json (flow ids, names and types, queues, hours) and bots/*.json Lex stand-ins.
     #[arg(long)]
@@ -171,8 +179,10 @@ impl Cli {
             customer_autodisconnect_after: self
                 .customer_autodisconnect_ms
                 .map(Duration::from_millis),
+            connection_token_ttl: Duration::from_secs(self.connection_token_ttl_seconds),
             flows_dir: self.flows,
             lambda_endpoint: self.lambda_endpoint,
+            streaming_endpoint: self.streaming_endpoint,
             offer_timeout: Duration::from_millis(self.offer_timeout_ms),
             ..Options::default()
         }

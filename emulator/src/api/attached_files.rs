@@ -16,8 +16,7 @@ use serde_json::{json, Value};
 use crate::store::storage;
 use crate::store::{iso_millis, iso_secs, new_id, AttachedFile, FileStatus, Store};
 use crate::wire::errors::{respond, AwsError};
-use crate::wire::model;
-use crate::wire::signed::{Api, Received, SignedCall};
+use crate::wire::signed::{Received, SignedCall, CONNECT};
 use crate::wire::validate::Input;
 
 const INVALID_REQUEST: &str = "InvalidRequestException";
@@ -256,13 +255,6 @@ pub async fn get_attached_file(
         })
     })())
 }
-
-/// Connect's signed API, as the attached-file operations use it.
-const CONNECT: Api = Api {
-    signing_name: "connect",
-    model: &model::CONNECT,
-    invalid_input: INVALID_REQUEST,
-};
 
 /// The steps the three operations share: those of every signed call, then the instance
 /// check, and the `associatedResourceArn`, which is returned with the body.

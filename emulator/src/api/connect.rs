@@ -19,7 +19,7 @@ use crate::store::{
 };
 use crate::store::{ExitDisconnects, ResponseMode};
 use crate::wire::errors::AwsError;
-use crate::wire::signed::{Api, Received, SignedCall, CONNECT};
+use crate::wire::signed::{Received, SignedCall, CONNECT};
 use crate::wire::validate::{opt_str_in, Input};
 
 /// The content types StartChatContact accepts in `SupportedMessagingContentTypes`.
@@ -41,12 +41,7 @@ const INVALID_REQUEST: &str = "InvalidRequestException";
 pub async fn transfer_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
     let call = received.call("TransferContact");
     let result = (|| {
-        // TransferContact models InvalidRequestException, not InvalidParameterException.
-        let api = Api {
-            invalid_input: INVALID_REQUEST,
-            ..CONNECT
-        };
-        let input = call.admit(&store, &api, &[], None)?;
+        let input = call.admit(&store, &CONNECT, &[], None)?;
         let instance_id = input.str("InstanceId", 1, usize::MAX)?;
         let contact_id = input.str("ContactId", 1, usize::MAX)?;
         if instance_id != store.settings.instance_id {
@@ -104,6 +99,160 @@ pub async fn stop_contact(State(store): State<Arc<Store>>, received: Received) -
             ))
         }
     })())
+}
+
+/// `POST /contact/create-participant` (CreateParticipant): a CUSTOM_BOT joins the chat, with a
+/// participant token it opens its own connection with. The only role chats take, as in Connect.
+pub async fn create_participant(State(store): State<Arc<Store>>, received: Received) -> Response {
+    let call = received.call("CreateParticipant");
+    crate::wire::errors::respond((|| {
+        let input = call.admit(&store, &CONNECT, &[], None)?;
+        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
+        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        let details = input.body.get("ParticipantDetails");
+        let field = |name: &str| details.and_then(|d| d.get(name)).and_then(Value::as_str);
+        if field("ParticipantRole") != Some("CUSTOM_BOT") {
+            return Err(AwsError::new(
+                "InvalidRequestException",
+                "ParticipantRole must be CUSTOM_BOT: it is the only role CreateParticipant adds to a chat",
+            ));
+        }
+        let display_name = field("DisplayName").unwrap_or("Bot").to_owned();
+        let client_token = input
+            .body
+            .get("ClientToken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        store.with(|inner| {
+            if let Some(token) = &client_token {
+                if let Some(earlier) = inner
+                    .created_participants
+                    .get(&(contact_id.clone(), token.clone()))
+                {
+                    return Ok(earlier.clone());
+                }
+            }
+            let contact = active_contact(inner, &contact_id)?;
+            let bot = Participant {
+                participant_id: new_id(),
+                role: Role::CustomBot,
+                display_name,
+                participant_token: new_token(),
+                agent_id: None,
+            };
+            contact.participants.push(bot.clone());
+            let joined = event_item(contact, Some(&bot), "participant.joined");
+            publish(contact, joined, true);
+            inner.participant_tokens.insert(
+                bot.participant_token.clone(),
+                TokenOwner {
+                    contact_id: contact_id.clone(),
+                    participant_id: bot.participant_id.clone(),
+                },
+            );
+            let answer = json!({
+                "ParticipantId": bot.participant_id,
+                "ParticipantCredentials": {
+                    "ParticipantToken": bot.participant_token,
+                    "Expiry": iso_millis(Utc::now() + chrono::Duration::days(1)),
+                },
+            });
+            if let Some(token) = client_token {
+                inner
+                    .created_participants
+                    .insert((contact_id, token), answer.clone());
+            }
+            Ok(answer)
+        })
+    })())
+}
+
+/// `POST /contact/start-streaming` (StartContactStreaming): the chat's items go to the SNS
+/// topic from now on (see `chat::streaming`). The same ClientToken, or the topic already
+/// streaming, answers the same StreamingId; another topic while one streams is refused.
+pub async fn start_contact_streaming(
+    State(store): State<Arc<Store>>,
+    received: Received,
+) -> Response {
+    let call = received.call("StartContactStreaming");
+    crate::wire::errors::respond((|| {
+        let input = call.admit(&store, &CONNECT, &[], None)?;
+        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
+        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        let endpoint_arn = streaming_endpoint(&input)?.unwrap_or_default();
+        let client_token = input
+            .body
+            .get("ClientToken")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        store.with(|inner| {
+            let contact = active_contact(inner, &contact_id)?;
+            if let Some(streaming) = &contact.streaming {
+                let same = streaming.endpoint_arn == endpoint_arn
+                    || (client_token.is_some() && streaming.client_token == client_token);
+                if !same {
+                    return Err(AwsError::new(
+                        INVALID_REQUEST,
+                        format!(
+                            "Contact {contact_id} already streams to another topic; stop that streaming first"
+                        ),
+                    ));
+                }
+                return Ok(json!({"StreamingId": streaming.streaming_id}));
+            }
+            let streaming_id = new_id();
+            contact.streaming = Some(crate::store::Streaming {
+                streaming_id: streaming_id.clone(),
+                endpoint_arn,
+                client_token,
+                notifications: Vec::new(),
+                deliver: store.settings.streaming_delivery.clone(),
+            });
+            Ok(json!({"StreamingId": streaming_id}))
+        })
+    })())
+}
+
+/// `POST /contact/stop-streaming` (StopContactStreaming).
+pub async fn stop_contact_streaming(
+    State(store): State<Arc<Store>>,
+    received: Received,
+) -> Response {
+    let call = received.call("StopContactStreaming");
+    crate::wire::errors::respond((|| {
+        let input = call.admit(&store, &CONNECT, &[], None)?;
+        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
+        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        let streaming_id = input.str("StreamingId", 1, usize::MAX)?;
+        store.with(|inner| {
+            let contact = active_contact(inner, &contact_id)?;
+            match &contact.streaming {
+                Some(s) if s.streaming_id == streaming_id => {
+                    contact.streaming = None;
+                    Ok(json!({}))
+                }
+                _ => Err(AwsError::new(
+                    "ResourceNotFoundException",
+                    format!("Streaming {streaming_id} not found on contact {contact_id}"),
+                )),
+            }
+        })
+    })())
+}
+
+/// The contact, if it exists and has not ended.
+fn active_contact<'a>(inner: &'a mut Inner, contact_id: &str) -> Result<&'a mut Contact, AwsError> {
+    inner
+        .contacts
+        .get_mut(contact_id)
+        .filter(|c| !c.ended)
+        .ok_or_else(|| {
+            AwsError::new(
+                "ResourceNotFoundException",
+                format!("Contact not found or not active: {contact_id}"),
+            )
+        })
 }
 
 /// `GET /contacts/{InstanceId}/{ContactId}` (DescribeContact).
@@ -170,15 +319,10 @@ pub async fn get_contact_attributes(
     received: Received,
 ) -> Response {
     let call = received.call("GetContactAttributes");
-    // GetContactAttributes models InvalidRequestException for invalid input.
-    let api = Api {
-        invalid_input: INVALID_REQUEST,
-        ..CONNECT
-    };
     crate::wire::errors::respond((|| {
         call.admit(
             &store,
-            &api,
+            &CONNECT,
             &[
                 ("InstanceId", &instance_id),
                 ("InitialContactId", &initial_id),
@@ -456,6 +600,9 @@ fn start_chat_contact_inner(
             streaming: streaming_endpoint_arn.map(|arn| crate::store::Streaming {
                 streaming_id: new_id(),
                 endpoint_arn: arn,
+                client_token: None,
+                notifications: Vec::new(),
+                deliver: store.settings.streaming_delivery.clone(),
             }),
             connection_types: connection_types.clone(),
             flow: Default::default(),

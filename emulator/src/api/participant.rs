@@ -100,7 +100,12 @@ fn authorize(store: &Store, kind: Token, bearer: &str) -> Result<TokenOwner, Aws
     store.with(|inner| {
         let owner = match kind {
             Token::Participant => inner.participant_tokens.get(bearer),
-            Token::Connection => inner.connection_tokens.get(bearer),
+            // An expired connection token is refused like an unknown one.
+            Token::Connection => inner
+                .connection_tokens
+                .get(bearer)
+                .filter(|(_, expires)| std::time::Instant::now() < *expires)
+                .map(|(owner, _)| owner),
         }
         .cloned()
         .ok_or_else(AwsError::access_denied)?;
@@ -746,6 +751,13 @@ pub async fn disconnect_participant(
                             .get(&owner.contact_id)
                             .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"))
                             && flow::only_customer_remains(store, inner, &owner.contact_id)
+                    }
+                    // A bot added with CreateParticipant leaves; the chat goes on without it.
+                    Some(Role::CustomBot) => {
+                        if let Some(contact) = inner.contacts.get_mut(&owner.contact_id) {
+                            chat::remove_participant(contact, &owner.participant_id);
+                        }
+                        true
                     }
                     _ => false,
                 };

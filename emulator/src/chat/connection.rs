@@ -35,10 +35,14 @@ pub fn grant(
     }
     if types.iter().any(|t| t == "CONNECTION_CREDENTIALS") {
         let token = new_token();
-        inner.connection_tokens.insert(token.clone(), owner.clone());
+        let ttl = store.settings.connection_token_ttl;
+        inner.connection_tokens.insert(
+            token.clone(),
+            (owner.clone(), std::time::Instant::now() + ttl),
+        );
         out["ConnectionCredentials"] = json!({
             "ConnectionToken": token,
-            "Expiry": iso_millis(now + Duration::days(1)),
+            "Expiry": iso_millis(now + Duration::from_std(ttl).unwrap_or(Duration::days(1))),
         });
     }
 }

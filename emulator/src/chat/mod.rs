@@ -7,6 +7,7 @@ pub mod connection;
 pub mod idle;
 pub mod interactive;
 pub mod stream;
+pub mod streaming;
 
 use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
@@ -84,6 +85,18 @@ pub fn publish(contact: &mut Contact, item: Item, keep: bool) {
     contact
         .subscribers
         .retain(|s| s.frames.try_send(frame.clone()).is_ok());
+    if let Some(streaming) = &mut contact.streaming {
+        let notification = streaming::notification(
+            &streaming.endpoint_arn,
+            &contact.contact_id,
+            &contact.initial_contact_id,
+            &item,
+        );
+        if let Some(deliver) = &streaming.deliver {
+            let _ = deliver.send(notification.clone());
+        }
+        streaming.notifications.push(notification);
+    }
     if keep {
         contact.transcript.push(item);
     }

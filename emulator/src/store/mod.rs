@@ -58,6 +58,8 @@ pub struct Settings {
     /// How long an upload may go without a byte arriving.
     pub body_progress_timeout: Duration,
     /// Customer inactivity before `participant.idle` (off when `None`).
+    /// How long a ConnectionToken is valid.
+    pub connection_token_ttl: Duration,
     pub customer_idle_after: Option<Duration>,
     /// Further inactivity before `participant.autodisconnection` (off when `None`).
     pub customer_autodisconnect_after: Option<Duration>,
@@ -66,6 +68,8 @@ pub struct Settings {
     pub setup: crate::flow::library::Setup,
     /// Where InvokeLambdaFunction sends the Lambda Invoke API (`cargo lambda watch`, say).
     pub lambda_endpoint: Option<String>,
+    /// Streaming notifications' way to `--streaming-endpoint`, when one is set.
+    pub streaming_delivery: Option<tokio::sync::mpsc::UnboundedSender<serde_json::Value>>,
     /// How long a person has to accept an offer before it goes to the next agent.
     pub offer_timeout: Duration,
 }
@@ -89,6 +93,8 @@ pub enum Role {
     Customer,
     Agent,
     System,
+    /// A team's own bot, added with CreateParticipant; it sends through the Participant Service.
+    CustomBot,
 }
 
 /// `ParticipantConfiguration.ResponseMode`: how bot and AI answers reach the customer.
@@ -196,6 +202,14 @@ pub struct Subscriber {
 pub struct Streaming {
     pub streaming_id: String,
     pub endpoint_arn: String,
+    /// The ClientToken of the StartContactStreaming that began it, if one did.
+    #[serde(skip)]
+    pub client_token: Option<String>,
+    /// Every notification sent to the topic so far.
+    pub notifications: Vec<serde_json::Value>,
+    /// Where notifications also go (`--streaming-endpoint`).
+    #[serde(skip)]
+    pub deliver: Option<tokio::sync::mpsc::UnboundedSender<serde_json::Value>>,
 }
 
 /// Where an attachment is in its life.
@@ -257,7 +271,10 @@ pub struct Inner {
     /// `instance/ClientToken` -> contact id, for StartChatContact idempotency.
     pub chat_client_tokens: HashMap<String, String>,
     pub participant_tokens: HashMap<String, TokenOwner>,
-    pub connection_tokens: HashMap<String, TokenOwner>,
+    /// Connection tokens, with the moment each stops being valid.
+    pub connection_tokens: HashMap<String, (TokenOwner, std::time::Instant)>,
+    /// CreateParticipant's answers by contact and ClientToken, so a retry gets the same bot.
+    pub created_participants: HashMap<(String, String), serde_json::Value>,
     /// One-time ids in websocket URLs handed out by CreateParticipantConnection.
     pub websocket_ids: HashMap<String, (TokenOwner, Instant)>,
     pub attachments: HashMap<String, Attachment>,

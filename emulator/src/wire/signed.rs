@@ -94,7 +94,8 @@ impl SignedCall<'_> {
         if let Some(error) = store.take_fault(self.operation) {
             return Err(AwsError::new(error, "Injected fault"));
         }
-        let input = Input::parse(self.body, api.invalid_input)?;
+        let invalid_input = invalid_input_error(api, self.operation);
+        let input = Input::parse(self.body, invalid_input)?;
         validate::against_model(
             api.model,
             self.operation,
@@ -104,10 +105,26 @@ impl SignedCall<'_> {
                 query,
                 headers: Some(self.headers),
             },
-            api.invalid_input,
+            invalid_input,
         )?;
         Ok(input)
     }
+}
+
+/// The error an operation's model gives for invalid input: the service's usual one when the
+/// operation lists it, else the first of the other invalid-input errors it lists (CreateParticipant
+/// and TransferContact model InvalidRequestException only).
+fn invalid_input_error(api: &Api, operation: &str) -> &'static str {
+    let modelled = api.model.errors_of(operation);
+    [
+        api.invalid_input,
+        "InvalidParameterException",
+        "InvalidRequestException",
+        "ValidationException",
+    ]
+    .into_iter()
+    .find(|error| modelled.contains(error))
+    .unwrap_or(api.invalid_input)
 }
 
 /// Amazon Connect's signed API, for the operations whose model answers invalid input with
