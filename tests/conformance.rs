@@ -139,6 +139,43 @@ impl Model {
         }
     }
 
+    /// Model-valid values at the edges of a member's shape: every enum value, the shortest and
+    /// longest strings the pattern accepts, the smallest and largest numbers.
+    fn edges(&self, shape_name: &str) -> Vec<(String, Value)> {
+        let shape = self.shape(shape_name);
+        let mut out = Vec::new();
+        match shape["type"].as_str().unwrap_or_default() {
+            "string" => {
+                if let Some(values) = shape["enum"].as_array() {
+                    out.extend(values.iter().map(|v| (format!("enum {v}"), v.clone())));
+                    return out;
+                }
+                let min = shape["min"].as_i64().unwrap_or(1).max(1) as usize;
+                let max = shape["max"]
+                    .as_i64()
+                    .map_or(min, |m| m as usize)
+                    .min(20_000);
+                for length in [min, max] {
+                    let text = "a".repeat(length);
+                    if self.satisfies_string(shape, &text)
+                        && !out.iter().any(|(_, v): &(String, Value)| v == &json!(text))
+                    {
+                        out.push((format!("{length} characters"), json!(text)));
+                    }
+                }
+            }
+            "integer" | "long" => {
+                for bound in ["min", "max"] {
+                    if let Some(n) = shape[bound].as_i64() {
+                        out.push((format!("{bound} {n}"), json!(n)));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// A map of `count` entries with distinct valid keys.
     fn map_with(&self, shape: &Value, count: usize, depth: usize) -> Value {
         let key_shape = self.shape(shape["key"]["shape"].as_str().unwrap_or_default());
@@ -575,11 +612,40 @@ async fn send_in_region(
     }
 }
 
+/// Rules connect-local applies beyond the model, each documented in its README from Amazon
+/// Connect's documentation: (operation, member, what the refusal's message says). A refusal
+/// with another message (an enum or length error, say) still fails.
+const DOCUMENTED_RULES: &[(&str, &str, &str)] = &[
+    (
+        "SendMessage",
+        "ContentType",
+        "is not supported by this contact",
+    ),
+    ("SendEvent", "ContentType", "member must be a typing"),
+    (
+        "StartAttachmentUpload",
+        "ContentType",
+        "does not match the file extension",
+    ),
+    (
+        "StartAttachedFileUpload",
+        "FileUseCaseType",
+        "only attachment is supported",
+    ),
+    (
+        "GetTranscript",
+        "ContactId",
+        "does not belong to this participant",
+    ),
+];
+
 /// What the suite found: every failure, and counts.
 #[derive(Default)]
 struct Findings {
     failures: Vec<String>,
     invalid_cases: usize,
+    /// Model-valid edge values sent by [`Findings::accepted`].
+    edge_cases: usize,
     operations: BTreeSet<String>,
 }
 
@@ -646,6 +712,63 @@ impl Findings {
                 "{operation}: expected the modelled {expected}, got {} {:?} {}",
                 reply.status, reply.error_type, reply.body
             ));
+        }
+    }
+
+    /// Sends `valid` with each top-level body member moved to each of its model-valid edges.
+    /// The answer may be anything but the invalid-input error naming that member, unless
+    /// connect-local's README documents the rule ([`DOCUMENTED_RULES`]). Tokens are left as
+    /// they are: they carry state, not rules.
+    async fn accepted(&mut self, stack: &Local, model: &Model, operation: &str, valid: &Value) {
+        let shape = model.shape(model.input_shape(operation));
+        let members = shape["members"].as_object().cloned().unwrap_or_default();
+        let object = valid.as_object().cloned().unwrap_or_default();
+        let expected = model.validation_errors(operation);
+        for (name, member) in &members {
+            if member["location"].is_string() || name.contains("Token") {
+                continue;
+            }
+            let target = member["shape"].as_str().unwrap_or_default();
+            for (what, value) in model.edges(target) {
+                if object.get(name) == Some(&value) {
+                    continue;
+                }
+                let mut with = object.clone();
+                with.insert(name.clone(), value);
+                // A fresh idempotency token, so no edge request replays another.
+                for token in ["ClientToken", "clientToken"] {
+                    if with.contains_key(token) {
+                        with.insert(token.into(), json!(uuid::Uuid::new_v4().to_string()));
+                    }
+                }
+                self.edge_cases += 1;
+                let reply = send(
+                    &stack.http,
+                    &stack.server.base_url,
+                    model,
+                    operation,
+                    &Value::Object(with),
+                )
+                .await;
+                let error = reply.error_type.clone().unwrap_or_default();
+                let message = reply.body["Message"]
+                    .as_str()
+                    .or(reply.body["message"].as_str())
+                    .unwrap_or_default()
+                    .to_lowercase();
+                let documented = DOCUMENTED_RULES
+                    .iter()
+                    .any(|(op, m, says)| *op == operation && *m == name && message.contains(says));
+                if reply.status == 400
+                    && expected.contains(&error)
+                    && message.contains(&name.to_lowercase())
+                    && !documented
+                {
+                    self.failures.push(format!(
+                        "{operation}.{name} = {what}: model-valid but refused with {error}: {message}"
+                    ));
+                }
+            }
         }
     }
 
@@ -789,6 +912,9 @@ async fn connect_local_conforms_to_the_service_models() {
     found
         .invalid(&stack, &connect, "StartChatContact", &start)
         .await;
+    found
+        .accepted(&stack, &connect, "StartChatContact", &start)
+        .await;
     let chat = found
         .valid(&stack, &connect, "StartChatContact", &start)
         .await;
@@ -837,6 +963,9 @@ async fn connect_local_conforms_to_the_service_models() {
     found
         .invalid(&stack, &connect, "DescribeContactFlow", &describe)
         .await;
+    found
+        .accepted(&stack, &connect, "DescribeContactFlow", &describe)
+        .await;
     let described = found
         .valid(&stack, &connect, "DescribeContactFlow", &describe)
         .await;
@@ -849,6 +978,9 @@ async fn connect_local_conforms_to_the_service_models() {
     let list = json!({"InstanceId": instance, "ContactFlowTypes": ["CONTACT_FLOW", "CUSTOMER_QUEUE"], "MaxResults": 2});
     found
         .invalid(&stack, &connect, "ListContactFlows", &list)
+        .await;
+    found
+        .accepted(&stack, &connect, "ListContactFlows", &list)
         .await;
     let listed = found
         .valid(&stack, &connect, "ListContactFlows", &list)
@@ -863,6 +995,9 @@ async fn connect_local_conforms_to_the_service_models() {
     // Queues, and TransferContact, which the model serves for task and email contacts only.
     let queues = json!({"InstanceId": instance, "QueueTypes": ["STANDARD"], "MaxResults": 5});
     found.invalid(&stack, &connect, "ListQueues", &queues).await;
+    found
+        .accepted(&stack, &connect, "ListQueues", &queues)
+        .await;
     let listed_queues = found.valid(&stack, &connect, "ListQueues", &queues).await;
     let queue_id = listed_queues["QueueSummaryList"][0]["Id"]
         .as_str()
@@ -871,6 +1006,9 @@ async fn connect_local_conforms_to_the_service_models() {
     let describe_queue = json!({"InstanceId": instance, "QueueId": queue_id});
     found
         .invalid(&stack, &connect, "DescribeQueue", &describe_queue)
+        .await;
+    found
+        .accepted(&stack, &connect, "DescribeQueue", &describe_queue)
         .await;
     let queue = found
         .valid(&stack, &connect, "DescribeQueue", &describe_queue)
@@ -896,6 +1034,9 @@ async fn connect_local_conforms_to_the_service_models() {
     found
         .invalid(&stack, &connect, "DescribeContact", &describe_contact)
         .await;
+    found
+        .accepted(&stack, &connect, "DescribeContact", &describe_contact)
+        .await;
     let described_contact = found
         .valid(&stack, &connect, "DescribeContact", &describe_contact)
         .await;
@@ -920,6 +1061,9 @@ async fn connect_local_conforms_to_the_service_models() {
     let get_attributes = json!({"InstanceId": instance, "InitialContactId": contact_id});
     found
         .invalid(&stack, &connect, "GetContactAttributes", &get_attributes)
+        .await;
+    found
+        .accepted(&stack, &connect, "GetContactAttributes", &get_attributes)
         .await;
     let attributes = found
         .valid(&stack, &connect, "GetContactAttributes", &get_attributes)
@@ -955,6 +1099,9 @@ async fn connect_local_conforms_to_the_service_models() {
         "ParticipantDetails": {"ParticipantRole": "CUSTOM_BOT", "DisplayName": "Order bot"}});
     found
         .invalid(&stack, &connect, "CreateParticipant", &create_participant)
+        .await;
+    found
+        .accepted(&stack, &connect, "CreateParticipant", &create_participant)
         .await;
     let bot = found
         .valid(&stack, &connect, "CreateParticipant", &create_participant)
@@ -1007,12 +1154,18 @@ async fn connect_local_conforms_to_the_service_models() {
         .invalid(&stack, &participant, "SendMessage", &message)
         .await;
     found
+        .accepted(&stack, &participant, "SendMessage", &message)
+        .await;
+    found
         .valid(&stack, &participant, "SendMessage", &message)
         .await;
 
     let event = json!({"ConnectionToken": token, "ContentType": "application/vnd.amazonaws.connect.event.typing", "ClientToken": "e-1"});
     found
         .invalid(&stack, &participant, "SendEvent", &event)
+        .await;
+    found
+        .accepted(&stack, &participant, "SendEvent", &event)
         .await;
     found.valid(&stack, &participant, "SendEvent", &event).await;
 
@@ -1021,12 +1174,18 @@ async fn connect_local_conforms_to_the_service_models() {
         .invalid(&stack, &participant, "GetTranscript", &transcript)
         .await;
     found
+        .accepted(&stack, &participant, "GetTranscript", &transcript)
+        .await;
+    found
         .valid(&stack, &participant, "GetTranscript", &transcript)
         .await;
 
     let upload = json!({"ConnectionToken": token, "ContentType": "application/pdf", "AttachmentSizeInBytes": 4, "AttachmentName": "r\u{e9}sum\u{e9}.pdf", "ClientToken": "a-1"});
     found
         .invalid(&stack, &participant, "StartAttachmentUpload", &upload)
+        .await;
+    found
+        .accepted(&stack, &participant, "StartAttachmentUpload", &upload)
         .await;
     let started = found
         .valid(&stack, &participant, "StartAttachmentUpload", &upload)
@@ -1055,6 +1214,9 @@ async fn connect_local_conforms_to_the_service_models() {
     let get = json!({"ConnectionToken": token, "AttachmentId": attachment_id, "UrlExpiryInSeconds": 60, "UrlContentDisposition": "INLINE"});
     found
         .invalid(&stack, &participant, "GetAttachment", &get)
+        .await;
+    found
+        .accepted(&stack, &participant, "GetAttachment", &get)
         .await;
     let download = found
         .valid(&stack, &participant, "GetAttachment", &get)
@@ -1126,6 +1288,9 @@ async fn connect_local_conforms_to_the_service_models() {
     found
         .invalid(&stack, &connect, "StartAttachedFileUpload", &start_file)
         .await;
+    found
+        .accepted(&stack, &connect, "StartAttachedFileUpload", &start_file)
+        .await;
     let file = found
         .valid(&stack, &connect, "StartAttachedFileUpload", &start_file)
         .await;
@@ -1163,6 +1328,9 @@ async fn connect_local_conforms_to_the_service_models() {
         .invalid(&stack, &connect, "GetAttachedFile", &get_file)
         .await;
     found
+        .accepted(&stack, &connect, "GetAttachedFile", &get_file)
+        .await;
+    found
         .valid(&stack, &connect, "GetAttachedFile", &get_file)
         .await;
 
@@ -1190,6 +1358,9 @@ async fn connect_local_conforms_to_the_service_models() {
     found
         .invalid(&stack, &cases, "SearchRelatedItems", &search)
         .await;
+    found
+        .accepted(&stack, &cases, "SearchRelatedItems", &search)
+        .await;
     let listed = found
         .valid(&stack, &cases, "SearchRelatedItems", &search)
         .await;
@@ -1216,9 +1387,10 @@ async fn connect_local_conforms_to_the_service_models() {
         "connect:Guide"
     );
     println!(
-        "conformance: {} operations, {} constraint-breaking requests, {} failures",
+        "conformance: {} operations, {} constraint-breaking requests, {} model-valid edge requests, {} failures",
         found.operations.len(),
         found.invalid_cases,
+        found.edge_cases,
         found.failures.len()
     );
     assert!(

@@ -43,8 +43,8 @@ fn start(
     resource: &str,
     input: &Input,
 ) -> Result<Value, AwsError> {
-    let client_token = input.opt_str("ClientToken", 0, 500)?;
-    let file_name = input.str("FileName", 1, 256)?;
+    let client_token = input.opt_str("ClientToken")?;
+    let file_name = input.str("FileName")?;
     if file_name.chars().any(char::is_control) {
         return Err(invalid_file(
             "INVALID_FILE_NAME",
@@ -52,13 +52,13 @@ fn start(
         ));
     }
     let size = input
-        .opt_int("FileSizeInBytes", 1, i64::MAX)?
+        .opt_int("FileSizeInBytes")?
         .ok_or_else(|| input.invalid("FileSizeInBytes", "Member must not be null"))?
         as u64;
-    let ttl = input.opt_int("UrlExpiryInSeconds", 5, 300)?;
+    let ttl = input.opt_int("UrlExpiryInSeconds")?;
     // The model has checked the value against its FileUseCaseType enum; of its values, the
     // documentation says only ATTACHMENT is supported for these operations.
-    let use_case = input.str("FileUseCaseType", 1, usize::MAX)?;
+    let use_case = input.str("FileUseCaseType")?;
     if use_case != "ATTACHMENT" {
         return Err(AwsError::new(
             INVALID_REQUEST,

@@ -118,11 +118,8 @@ pub async fn search_related_items(
 }
 
 fn search(store: &Store, case: &Case<'_>, input: &Input) -> Result<Value, AwsError> {
-    let max_results = input.opt_int("maxResults", 1, 25)?.unwrap_or(25) as usize;
-    let offset = match input
-        .opt_str("nextToken", 0, 9000)?
-        .filter(|t| !t.is_empty())
-    {
+    let max_results = input.opt_int("maxResults")?.unwrap_or(25) as usize;
+    let offset = match input.opt_str("nextToken")?.filter(|t| !t.is_empty()) {
         None => 0,
         Some(token) => token
             .strip_prefix("after-")

@@ -42,8 +42,8 @@ pub async fn transfer_contact(State(store): State<Arc<Store>>, received: Receive
     let call = received.call("TransferContact");
     let result = (|| {
         let input = call.admit(&store, &CONNECT, &[], None)?;
-        let instance_id = input.str("InstanceId", 1, usize::MAX)?;
-        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        let instance_id = input.str("InstanceId")?;
+        let contact_id = input.str("ContactId")?;
         if instance_id != store.settings.instance_id {
             return Err(AwsError::new(
                 "ResourceNotFoundException",
@@ -88,8 +88,8 @@ pub async fn stop_contact(State(store): State<Arc<Store>>, received: Received) -
     let call = received.call("StopContact");
     crate::wire::errors::respond((|| {
         let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
-        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        check_instance(&store, &input.str("InstanceId")?)?;
+        let contact_id = input.str("ContactId")?;
         if store.with(|inner| crate::chat::end_contact(inner, &contact_id, None)) {
             Ok(json!({}))
         } else {
@@ -107,8 +107,8 @@ pub async fn create_participant(State(store): State<Arc<Store>>, received: Recei
     let call = received.call("CreateParticipant");
     crate::wire::errors::respond((|| {
         let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
-        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        check_instance(&store, &input.str("InstanceId")?)?;
+        let contact_id = input.str("ContactId")?;
         let details = input.body.get("ParticipantDetails");
         let field = |name: &str| details.and_then(|d| d.get(name)).and_then(Value::as_str);
         if field("ParticipantRole") != Some("CUSTOM_BOT") {
@@ -178,8 +178,8 @@ pub async fn start_contact_streaming(
     let call = received.call("StartContactStreaming");
     crate::wire::errors::respond((|| {
         let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
-        let contact_id = input.str("ContactId", 1, usize::MAX)?;
+        check_instance(&store, &input.str("InstanceId")?)?;
+        let contact_id = input.str("ContactId")?;
         let endpoint_arn = streaming_endpoint(&input)?.unwrap_or_default();
         let client_token = input
             .body
@@ -222,9 +222,9 @@ pub async fn stop_contact_streaming(
     let call = received.call("StopContactStreaming");
     crate::wire::errors::respond((|| {
         let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
-        let contact_id = input.str("ContactId", 1, usize::MAX)?;
-        let streaming_id = input.str("StreamingId", 1, usize::MAX)?;
+        check_instance(&store, &input.str("InstanceId")?)?;
+        let contact_id = input.str("ContactId")?;
+        let streaming_id = input.str("StreamingId")?;
         store.with(|inner| {
             let contact = active_contact(inner, &contact_id)?;
             match &contact.streaming {
@@ -349,8 +349,8 @@ pub async fn update_contact_attributes(
     let call = received.call("UpdateContactAttributes");
     crate::wire::errors::respond((|| {
         let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId", 1, usize::MAX)?)?;
-        let initial_id = input.str("InitialContactId", 1, usize::MAX)?;
+        check_instance(&store, &input.str("InstanceId")?)?;
+        let initial_id = input.str("InitialContactId")?;
         let updates = attributes(&input)?;
         store.with(|inner| {
             let ids: Vec<String> = inner
@@ -407,8 +407,8 @@ fn start_chat_contact_inner(
 ) -> Result<(Value, Option<(String, String)>), AwsError> {
     let input = call.admit(store, &CONNECT, &[], None)?;
 
-    let instance_id = input.str("InstanceId", 1, 100)?;
-    let contact_flow_id = input.str("ContactFlowId", 0, 500)?;
+    let instance_id = input.str("InstanceId")?;
+    let contact_flow_id = input.str("ContactFlowId")?;
     let participant = input
         .opt_object("ParticipantDetails")?
         .ok_or_else(|| input.invalid("ParticipantDetails", "Member must not be null"))?;
@@ -416,20 +416,16 @@ fn start_chat_contact_inner(
         participant,
         "DisplayName",
         "ParticipantDetails.DisplayName",
-        1,
-        256,
         INVALID_PARAMETER,
     )?
     .ok_or_else(|| input.invalid("ParticipantDetails.DisplayName", "Member must not be null"))?;
     // An empty ClientToken is no token: it must not make unrelated calls share one contact.
-    let client_token = input
-        .opt_str("ClientToken", 0, 500)?
-        .filter(|t| !t.is_empty());
-    let duration = input.opt_int("ChatDurationInMinutes", 60, 10080)?;
-    let related_contact_id = input.opt_str("RelatedContactId", 1, 256)?;
+    let client_token = input.opt_str("ClientToken")?.filter(|t| !t.is_empty());
+    let duration = input.opt_int("ChatDurationInMinutes")?;
+    let related_contact_id = input.opt_str("RelatedContactId")?;
     let attributes = attributes(&input)?;
     let initial_message = initial_message(&input)?;
-    let customer_id = input.opt_str("CustomerId", 1, 128)?;
+    let customer_id = input.opt_str("CustomerId")?;
     let response_mode = input
         .opt_object("ParticipantConfiguration")?
         .and_then(|c| c.get("ResponseMode"))
@@ -437,37 +433,34 @@ fn start_chat_contact_inner(
         .and_then(|mode| mode.parse::<ResponseMode>().ok());
     // The model has already checked the values against its enum.
     let disconnect_on_customer_exit: Vec<ExitDisconnects> = input
-        .opt_str_list("DisconnectOnCustomerExit", 1, 1, 100)?
+        .opt_str_list("DisconnectOnCustomerExit")?
         .unwrap_or_default()
         .iter()
         .filter_map(|p| p.parse().ok())
         .collect();
-    let connection_types = input
-        .opt_str_list("ConnectionTypes", 1, 2, 100)?
-        .unwrap_or_default();
+    let connection_types = input.opt_str_list("ConnectionTypes")?.unwrap_or_default();
     let streaming_endpoint_arn = streaming_endpoint(&input)?;
-    let supported =
-        match input.opt_str_list("SupportedMessagingContentTypes", 0, usize::MAX, 100)? {
-            None => vec!["text/plain".to_owned()],
-            Some(types) => {
-                if let Some(bad) = types
-                    .iter()
-                    .find(|t| !MESSAGING_CONTENT_TYPES.contains(&t.as_str()))
-                {
-                    return Err(AwsError::new(
-                        INVALID_REQUEST,
-                        format!("Unsupported messaging content type: {bad}"),
-                    ));
-                }
-                if !types.iter().any(|t| t == "text/plain") {
-                    return Err(AwsError::new(
-                        INVALID_REQUEST,
-                        "SupportedMessagingContentTypes must include text/plain",
-                    ));
-                }
-                types
+    let supported = match input.opt_str_list("SupportedMessagingContentTypes")? {
+        None => vec!["text/plain".to_owned()],
+        Some(types) => {
+            if let Some(bad) = types
+                .iter()
+                .find(|t| !MESSAGING_CONTENT_TYPES.contains(&t.as_str()))
+            {
+                return Err(AwsError::new(
+                    INVALID_REQUEST,
+                    format!("Unsupported messaging content type: {bad}"),
+                ));
             }
-        };
+            if !types.iter().any(|t| t == "text/plain") {
+                return Err(AwsError::new(
+                    INVALID_REQUEST,
+                    "SupportedMessagingContentTypes must include text/plain",
+                ));
+            }
+            types
+        }
+    };
     let persistent = match input.opt_object("PersistentChat")? {
         None => None,
         Some(p) => {
@@ -475,16 +468,12 @@ fn start_chat_contact_inner(
                 p,
                 "RehydrationType",
                 "PersistentChat.RehydrationType",
-                1,
-                100,
                 INVALID_PARAMETER,
             )?;
             let source = opt_str_in(
                 p,
                 "SourceContactId",
                 "PersistentChat.SourceContactId",
-                1,
-                256,
                 INVALID_PARAMETER,
             )?;
             match (rehydration.as_deref(), source) {
@@ -837,8 +826,6 @@ fn initial_message(input: &Input) -> Result<Option<Value>, AwsError> {
         message,
         "ContentType",
         "InitialMessage.ContentType",
-        1,
-        100,
         INVALID_PARAMETER,
     )?
     .ok_or_else(|| input.invalid("InitialMessage.ContentType", "Member must not be null"))?;
@@ -846,8 +833,6 @@ fn initial_message(input: &Input) -> Result<Option<Value>, AwsError> {
         message,
         "Content",
         "InitialMessage.Content",
-        1,
-        16384,
         INVALID_PARAMETER,
     )?
     .ok_or_else(|| input.invalid("InitialMessage.Content", "Member must not be null"))?;

@@ -62,14 +62,14 @@ pub async fn create_contact_flow(
             &[("InstanceId", &instance_id)],
             &Default::default(),
         )?;
-        let name = input.str("Name", 1, usize::MAX)?;
-        let kind = input.str("Type", 1, usize::MAX)?;
-        let content = input.str("Content", 1, usize::MAX)?;
-        let status = input.opt_str("Status", 1, usize::MAX)?;
+        let name = input.str("Name")?;
+        let kind = input.str("Type")?;
+        let content = input.str("Content")?;
+        let status = input.opt_str("Status")?;
         let id = new_id();
         let flow = checked(&store, &content, &id)?;
         let mut record = FlowRecord::new(&id, &name, &kind, &content, flow);
-        record.description = input.opt_str("Description", 0, usize::MAX)?;
+        record.description = input.opt_str("Description")?;
         record.tags = input.body.get("Tags").cloned();
         if let Some(status) = status {
             record.status = status;
@@ -104,7 +104,7 @@ pub async fn update_contact_flow_content(
             &[("InstanceId", &instance_id), ("ContactFlowId", &flow_id)],
             &Default::default(),
         )?;
-        let content = input.str("Content", 1, usize::MAX)?;
+        let content = input.str("Content")?;
         if !store.with(|inner| inner.flows.contains_key(&flow_id)) {
             return Err(not_found(&flow_id));
         }

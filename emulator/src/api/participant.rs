@@ -132,15 +132,8 @@ pub async fn create_participant_connection(
         Token::Participant,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let types = input.opt_str_list("Type", 1, 3, 100)?.unwrap_or_default();
-            if let Some(bad) = types.iter().find(|t| {
-                !["WEBSOCKET", "CONNECTION_CREDENTIALS", "WEBRTC_CONNECTION"].contains(&t.as_str())
-            }) {
-                return Err(input.invalid(
-                "Type",
-                &format!("Member must satisfy enum value set: [WEBSOCKET, CONNECTION_CREDENTIALS, WEBRTC_CONNECTION] (got {bad})"),
-            ));
-            }
+            // The model checked the values; WEBRTC_CONNECTION is one connect-local cannot give.
+            let types = input.opt_str_list("Type")?.unwrap_or_default();
             if types.iter().any(|t| t == "WEBRTC_CONNECTION") {
                 return Err(AwsError::new(
                     VALIDATION,
@@ -179,12 +172,12 @@ pub async fn start_attachment_upload(
         Token::Connection,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let content_type = input.str("ContentType", 1, 255)?;
+            let content_type = input.str("ContentType")?;
             let size = input
-                .opt_int("AttachmentSizeInBytes", 1, i64::MAX)?
+                .opt_int("AttachmentSizeInBytes")?
                 .ok_or_else(|| input.invalid("AttachmentSizeInBytes", "Member must not be null"))?;
-            let name = input.str("AttachmentName", 1, 256)?;
-            let client_token = input.str("ClientToken", 1, 500)?;
+            let name = input.str("AttachmentName")?;
+            let client_token = input.str("ClientToken")?;
             let max = store.settings.max_attachment_bytes;
             if size as u64 > max {
                 return Err(AwsError::new(
@@ -274,9 +267,9 @@ pub async fn complete_attachment_upload(
         Request::new(&headers, &body),
         |store, owner, input| {
             let ids = input
-                .opt_str_list("AttachmentIds", 1, 1, 256)?
+                .opt_str_list("AttachmentIds")?
                 .ok_or_else(|| input.invalid("AttachmentIds", "Member must not be null"))?;
-            let client_token = input.str("ClientToken", 1, 500)?;
+            let client_token = input.str("ClientToken")?;
             store.with(|inner| {
                 let attachment = inner
                     .attachments
@@ -327,10 +320,9 @@ pub async fn get_attachment(
         Token::Connection,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let attachment_id = input.str("AttachmentId", 1, 256)?;
-            let ttl = input.opt_int("UrlExpiryInSeconds", 5, 300)?;
-            let disposition =
-                storage::disposition(input.opt_str("UrlContentDisposition", 1, 20)?);
+            let attachment_id = input.str("AttachmentId")?;
+            let ttl = input.opt_int("UrlExpiryInSeconds")?;
+            let disposition = storage::disposition(input.opt_str("UrlContentDisposition")?);
             store.with(|inner| {
                 let attachment = inner
                     .attachments
@@ -423,11 +415,9 @@ pub async fn send_message(
         Token::Connection,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let content_type = input.str("ContentType", 1, 100)?;
-            let content = input.str("Content", 1, store.settings.max_message_chars)?;
-            let client_token = input
-                .opt_str("ClientToken", 0, 500)?
-                .filter(|t| !t.is_empty());
+            let content_type = input.str("ContentType")?;
+            let content = input.str("Content")?;
+            let client_token = input.opt_str("ClientToken")?.filter(|t| !t.is_empty());
             // (output, whether a new customer message was posted that the agent should answer)
             let (output, new_customer_message) = store.with(|inner| {
                 let contact = inner
@@ -516,11 +506,9 @@ pub async fn send_event(
         Token::Connection,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let content_type = input.str("ContentType", 1, 100)?;
-            let content = input.opt_str("Content", 1, 16384)?;
-            let client_token = input
-                .opt_str("ClientToken", 0, 500)?
-                .filter(|t| !t.is_empty());
+            let content_type = input.str("ContentType")?;
+            let content = input.opt_str("Content")?;
+            let client_token = input.opt_str("ClientToken")?.filter(|t| !t.is_empty());
             let event = content_type.strip_prefix(EVENT_PREFIX).unwrap_or_default();
             if ![
                 "typing",
@@ -607,21 +595,19 @@ pub async fn get_transcript(
         Token::Connection,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let contact_id = input.opt_str("ContactId", 1, 256)?;
-            let max_results = input.opt_int("MaxResults", 0, 100)?.unwrap_or(10) as usize;
-            let next_token = input.opt_str("NextToken", 1, 1000)?;
-            let scan = input.opt_str("ScanDirection", 1, 20)?;
-            let sort = input.opt_str("SortOrder", 1, 20)?;
+            let contact_id = input.opt_str("ContactId")?;
+            let max_results = input.opt_int("MaxResults")?.unwrap_or(10) as usize;
+            let next_token = input.opt_str("NextToken")?;
+            let scan = input.opt_str("ScanDirection")?;
+            let sort = input.opt_str("SortOrder")?;
             let start = input
                 .opt_object("StartPosition")?
                 .cloned()
                 .unwrap_or_default();
             let start_input = input.nested(start);
-            let start_id = start_input.opt_str("Id", 1, 256)?;
-            let start_time = start_input.opt_str("AbsoluteTime", 1, 100)?;
-            let most_recent = start_input
-                .opt_int("MostRecent", 0, 100)?
-                .map(|n| n as usize);
+            let start_id = start_input.opt_str("Id")?;
+            let start_time = start_input.opt_str("AbsoluteTime")?;
+            let most_recent = start_input.opt_int("MostRecent")?.map(|n| n as usize);
             let has_start = start_id.is_some() || start_time.is_some() || most_recent.is_some();
             let forward = match scan.as_deref() {
                 None => has_start,
@@ -820,8 +806,8 @@ pub async fn get_authentication_url(
         Token::Connection,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let session_id = input.str("SessionId", 36, 36)?;
-            let redirect = input.str("RedirectUri", 1, 1024)?;
+            let session_id = input.str("SessionId")?;
+            let redirect = input.str("RedirectUri")?;
             // The redirect stays on the server, so the URL is short for any valid input (the
             // model allows 2083 characters).
             store.with(|inner| {
@@ -859,7 +845,7 @@ pub async fn cancel_participant_authentication(
         Token::Connection,
         Request::new(&headers, &body),
         |store, owner, input| {
-            let session_id = input.str("SessionId", 36, 36)?;
+            let session_id = input.str("SessionId")?;
             store.with(|inner| {
                 if inner.authentication_sessions.remove(&session_id).is_some() {
                     authentication::event(inner, &owner.contact_id, "cancelled");

@@ -1,6 +1,6 @@
-//! Field checks against the service models' constraints (length, range, enum, required), each
-//! failing with the error shape the service uses for invalid input: `ValidationException` for
-//! the Participant Service, `InvalidParameterException` for Connect.
+//! Requests checked against the service models' constraints (length, range, enum, required,
+//! pattern), each failure answered with the invalid-input error the operation models; then
+//! typed reads of the checked body, which repeat none of the model's rules.
 
 use serde_json::{Map, Value};
 
@@ -57,29 +57,26 @@ impl Input {
         AwsError::validation(self.error_type, field, constraint)
     }
 
-    /// An optional string member with a length range (in characters).
-    pub fn opt_str(&self, field: &str, min: usize, max: usize) -> Result<Option<String>, AwsError> {
-        opt_str_in(&self.body, field, field, min, max, self.error_type)
+    /// An optional string member. Its length, pattern and enum were checked against the model
+    /// before the handler runs; this only reads it.
+    pub fn opt_str(&self, field: &str) -> Result<Option<String>, AwsError> {
+        opt_str_in(&self.body, field, field, self.error_type)
     }
 
-    /// A required string member with a length range.
-    pub fn str(&self, field: &str, min: usize, max: usize) -> Result<String, AwsError> {
-        self.opt_str(field, min, max)?
+    /// A required string member.
+    pub fn str(&self, field: &str) -> Result<String, AwsError> {
+        self.opt_str(field)?
             .ok_or_else(|| self.invalid(field, "Member must not be null"))
     }
 
-    /// An optional integer member within `min..=max`.
-    pub fn opt_int(&self, field: &str, min: i64, max: i64) -> Result<Option<i64>, AwsError> {
+    /// An optional integer member (its range is the model's).
+    pub fn opt_int(&self, field: &str) -> Result<Option<i64>, AwsError> {
         match self.body.get(field) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => match v.as_i64() {
-                Some(n) if n >= min && n <= max => Ok(Some(n)),
-                Some(_) => Err(self.invalid(
-                    field,
-                    &format!("Member must have value between {min} and {max}"),
-                )),
-                None => Err(self.invalid(field, "Member must be an integer")),
-            },
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.invalid(field, "Member must be an integer")),
         }
     }
 
@@ -92,34 +89,20 @@ impl Input {
         }
     }
 
-    /// An optional list of strings, each within a length range.
-    pub fn opt_str_list(
-        &self,
-        field: &str,
-        min_items: usize,
-        max_items: usize,
-        item_max: usize,
-    ) -> Result<Option<Vec<String>>, AwsError> {
+    /// An optional list of strings (its sizes are the model's).
+    pub fn opt_str_list(&self, field: &str) -> Result<Option<Vec<String>>, AwsError> {
         let Some(value) = self.body.get(field).filter(|v| !v.is_null()) else {
             return Ok(None);
         };
         let Value::Array(items) = value else {
             return Err(self.invalid(field, "Member must be a list"));
         };
-        if items.len() < min_items || items.len() > max_items {
-            return Err(self.invalid(
-                field,
-                &format!("Member must have length between {min_items} and {max_items}"),
-            ));
-        }
         items
             .iter()
-            .map(|item| match item.as_str() {
-                Some(s) if !s.is_empty() && s.chars().count() <= item_max => Ok(s.to_owned()),
-                _ => Err(self.invalid(
-                    field,
-                    &format!("Member must satisfy constraint: [Member must have length between 1 and {item_max}]"),
-                )),
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| self.invalid(field, "Member must be a list of strings"))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
@@ -136,24 +119,11 @@ pub fn opt_str_in(
     object: &Map<String, Value>,
     key: &str,
     path: &str,
-    min: usize,
-    max: usize,
     error_type: &'static str,
 ) -> Result<Option<String>, AwsError> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => {
-            let len = s.chars().count();
-            if len < min || len > max {
-                Err(AwsError::validation(
-                    error_type,
-                    path,
-                    &format!("Member must have length between {min} and {max}"),
-                ))
-            } else {
-                Ok(Some(s.clone()))
-            }
-        }
+        Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(AwsError::validation(
             error_type,
             path,
