@@ -498,6 +498,17 @@ struct Reply {
     body: Value,
 }
 
+impl Reply {
+    /// An error's message, however the service capitalises the member.
+    fn message(&self) -> String {
+        self.body["Message"]
+            .as_str()
+            .or(self.body["message"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
 /// Sends `input` (members by name, bound ones included) as the model binds it.
 async fn send(
     http: &reqwest::Client,
@@ -751,11 +762,7 @@ impl Findings {
                 )
                 .await;
                 let error = reply.error_type.clone().unwrap_or_default();
-                let message = reply.body["Message"]
-                    .as_str()
-                    .or(reply.body["message"].as_str())
-                    .unwrap_or_default()
-                    .to_lowercase();
+                let message = reply.message().to_lowercase();
                 let documented = DOCUMENTED_RULES
                     .iter()
                     .any(|(op, m, says)| *op == operation && *m == name && message.contains(says));
@@ -816,11 +823,7 @@ impl Findings {
             )
             .await;
             let error = reply.error_type.clone().unwrap_or_default();
-            let message = reply.body["Message"]
-                .as_str()
-                .or(reply.body["message"].as_str())
-                .unwrap_or_default()
-                .to_owned();
+            let message = reply.message();
             let error_shape = model.shapes.get(&error);
             let members_ok = error_shape
                 .is_some_and(|shape| required(shape).iter().all(|m| reply.body[m].is_string()));

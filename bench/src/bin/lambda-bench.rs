@@ -705,11 +705,7 @@ fn report(names: &[&str], samples: &mut [Samples]) -> bool {
         );
     }
     println!();
-    let reference_warm = rows
-        .iter()
-        .find(|r| r.name == REFERENCE)
-        .and_then(|r| r.cpu)
-        .map(|[_, _, warm]| warm);
+    let reference_warm = rows.iter().find(|r| r.name == REFERENCE).and_then(warm_cpu);
     println!("| Deployable | CPU, init (ms) | × floor | CPU, first invoke (µs) | × floor | CPU per warm invoke (µs) | × floor | × {REFERENCE} |");
     println!("|---|---|---|---|---|---|---|---|");
     for r in &rows {

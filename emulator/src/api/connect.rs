@@ -118,12 +118,7 @@ pub async fn create_participant(State(store): State<Arc<Store>>, received: Recei
             ));
         }
         let display_name = field("DisplayName").unwrap_or("Bot").to_owned();
-        let client_token = input
-            .body
-            .get("ClientToken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
+        let client_token = input.opt_str("ClientToken")?.filter(|t| !t.is_empty());
         store.with(|inner| {
             if let Some(token) = &client_token {
                 if let Some(earlier) = inner
@@ -181,11 +176,7 @@ pub async fn start_contact_streaming(
         check_instance(&store, &input.str("InstanceId")?)?;
         let contact_id = input.str("ContactId")?;
         let endpoint_arn = streaming_endpoint(&input)?.unwrap_or_default();
-        let client_token = input
-            .body
-            .get("ClientToken")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let client_token = input.opt_str("ClientToken")?;
         store.with(|inner| {
             let contact = active_contact(inner, &contact_id)?;
             if let Some(streaming) = &contact.streaming {

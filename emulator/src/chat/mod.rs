@@ -75,8 +75,9 @@ pub fn event_item(contact: &Contact, sender: Option<&Participant>, event: &str) 
 /// drains, as a managed service closes a consumer that falls too far behind.
 pub fn publish(contact: &mut Contact, item: Item, keep: bool) {
     // Serialised once; every subscriber's queue shares the same bytes.
+    let value = item.to_value();
     let frame: Utf8Bytes = json!({
-        "content": item.to_value().to_string(),
+        "content": value.to_string(),
         "contentType": "application/json",
         "topic": "aws/chat",
     })
@@ -90,7 +91,7 @@ pub fn publish(contact: &mut Contact, item: Item, keep: bool) {
             &streaming.endpoint_arn,
             &contact.contact_id,
             &contact.initial_contact_id,
-            &item,
+            &value,
         );
         if let Some(deliver) = &streaming.deliver {
             let _ = deliver.send(notification.clone());

@@ -11,20 +11,19 @@ use hyper::body::Bytes;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::store::{iso_millis, new_id, Item};
+use crate::store::{iso_millis, new_id};
 
 /// Tries per notification before it is given up (SNS retries HTTP endpoints too).
 const TRIES: u32 = 3;
 
-/// The notification SNS would deliver for `item` published on `topic_arn`: the item as the
-/// message, and the attributes subscribers filter on.
+/// The notification SNS would deliver for an item (`message`, as published) on `topic_arn`:
+/// the item as the message, and the attributes subscribers filter on.
 pub fn notification(
     topic_arn: &str,
     contact_id: &str,
     initial_contact_id: &str,
-    item: &Item,
+    message: &Value,
 ) -> Value {
-    let message = item.to_value();
     let attribute = |value: &str| json!({"Type": "String", "Value": value});
     let role = message["ParticipantRole"]
         .as_str()
