@@ -6,7 +6,8 @@
 #   3. the Python wheel (maturin, binary packaging), installed into a fresh venv, then
 #      clients/python (boto3) against the `connect-local` it put on the PATH.
 # The binaries are debug builds (PROFILE=release for release ones): a release build of the
-# crate would not fit CI's time. Artifacts land in target/packages/.
+# crate would not fit CI's time. The wheel is built from the unpacked .crate, as from a source
+# distribution. Artifacts land in target/packages/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$PROJECT_ROOT"
@@ -49,13 +50,20 @@ PY
 }
 
 log "1. cargo package -p connect-local, and cargo install from the .crate"
-cargo package -p connect-local --locked --allow-dirty
+# Not verified by cargo package: cargo install below builds the unpacked .crate, which is the
+# same check. That build and the wheel's (step 3) share a target directory of their own, so the
+# crate's dependencies are built once more, not twice, and removed with $work at the end.
+cargo package -p connect-local --locked --allow-dirty --no-verify
 cp "target/package/connect-local-$version.crate" "$out/"
 tar -xzf "$out/connect-local-$version.crate" -C "$work"
+crate="$work/connect-local-$version"
+export CARGO_TARGET_DIR="$work/target"
+# Outside the workspace the crate gets cargo's default dev profile, full debug info included;
+# the packaged binaries leave it out (panics still name their source line).
+export CARGO_PROFILE_DEV_DEBUG=false
 install_flag=$([ "$PROFILE" = dev ] && echo --debug || echo "")
 # shellcheck disable=SC2086 # an empty flag is no flag
-CARGO_TARGET_DIR="$PROJECT_ROOT/target" cargo install --quiet --locked $install_flag \
-  --path "$work/connect-local-$version" --root "$work/cargo-root"
+cargo install --quiet --locked $install_flag --path "$crate" --root "$work/cargo-root"
 smoke "$work/cargo-root/bin/connect-local"
 binary="$work/cargo-root/bin/connect-local"
 
@@ -84,7 +92,7 @@ CONNECT_LOCAL_BIN="$work/project/node_modules/.bin/connect-local" \
 log "3. the Python wheel (maturin), installed into a fresh venv"
 python3 -m venv "$work/maturin"
 "$work/maturin/bin/pip" install --quiet --disable-pip-version-check "maturin==$MATURIN_VERSION"
-"$work/maturin/bin/maturin" build --quiet --manifest-path emulator/Cargo.toml --profile "$PROFILE" \
+"$work/maturin/bin/maturin" build --quiet --manifest-path "$crate/Cargo.toml" --profile "$PROFILE" \
   --locked --out "$out" --interpreter python3
 python3 -m venv "$work/wheel"
 "$work/wheel/bin/pip" install --quiet --disable-pip-version-check "$out"/connect_local-*.whl \

@@ -19,9 +19,19 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The laid-out bootstraps, removed when the test ends: six debug binaries and their zips are
+/// hundreds of megabytes that nothing else reads.
+struct LambdaDir(PathBuf);
+
+impl Drop for LambdaDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Builds the bootstraps (with --bin, so the test build's dependencies are reused) and lays
 /// them out as `DIR/<name>/bootstrap` plus `bootstrap.zip`, as cargo-lambda does.
-fn lambda_dir() -> PathBuf {
+fn lambda_dir() -> LambdaDir {
     let root = workspace();
     let mut build = Command::new(env!("CARGO"));
     build.current_dir(&root).arg("build").arg("--quiet");
@@ -49,7 +59,7 @@ fn lambda_dir() -> PathBuf {
             .expect("python3 runs");
         assert!(zipped.success());
     }
-    dir
+    LambdaDir(dir)
 }
 
 fn run(dir: &Path, upstream: &str) -> String {
@@ -89,12 +99,13 @@ fn row<'a>(stdout: &'a str, name: &str, table: usize) -> Vec<&'a str> {
 
 #[test]
 fn measures_every_deployable_with_both_upstreams() {
-    let dir = lambda_dir();
+    let laid_out = lambda_dir();
+    let dir = laid_out.0.as_path();
     for (upstream, label) in [
         ("stub", "a minimal stub"),
         ("connect-local", "connect-local"),
     ] {
-        let stdout = run(&dir, upstream);
+        let stdout = run(dir, upstream);
         assert!(
             stdout.contains(&format!("calls went to {label} on loopback")),
             "{stdout}"
