@@ -37,6 +37,8 @@ SERVICES = {
         "CreateParticipant",
         "StartContactStreaming",
         "StopContactStreaming",
+        "UpdateParticipantRoleConfig",
+        "SendChatIntegrationEvent",
     ]),
     "connectparticipant/2018-09-07": ("connectparticipant.json", None),
     "connectcases/2022-10-03": ("connectcases.json", [

@@ -1,6 +1,7 @@
 //! Connect operations a widget's backend calls on a running chat, each with its effect on the
 //! chat: CreateParticipant (a CUSTOM_BOT that sends through the Participant Service) and
-//! Start/StopContactStreaming (SNS notifications, POSTed to the local stand-in endpoint).
+//! Start/StopContactStreaming (SNS notifications, POSTed to the local stand-in endpoint), and
+//! SendChatIntegrationEvent (a messaging integration's customer, answered through streaming).
 
 use std::sync::{Arc, Mutex};
 
@@ -13,21 +14,6 @@ use serde_json::Value;
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:chat-stream";
 
-/// A chat started through start-chat with the customer's websocket: (contact id, socket, token).
-async fn customer_chat(stack: &Stack) -> (String, ChatSocket, String) {
-    let started = stack.start_chat(event("start-chat.json")).await;
-    assert_eq!(started.status, 200, "{:?}", started.body);
-    let result = &started.body["data"]["startChatResult"];
-    let (token, socket) = stack
-        .connect_participant(result["ParticipantToken"].as_str().unwrap())
-        .await;
-    (
-        result["ContactId"].as_str().unwrap().to_owned(),
-        socket,
-        token,
-    )
-}
-
 #[tokio::test]
 async fn a_custom_bot_joins_sends_through_the_participant_service_and_leaves_without_ending_the_chat(
 ) {
@@ -39,7 +25,7 @@ async fn a_custom_bot_joins_sends_through_the_participant_service_and_leaves_wit
         &[],
     )
     .await;
-    let (contact_id, mut customer, customer_token) = customer_chat(&stack).await;
+    let (contact_id, mut customer, customer_token) = stack.customer_chat().await;
     let add = || {
         stack
             .connect
@@ -167,7 +153,7 @@ async fn streaming_sends_each_item_to_the_topic_until_it_is_stopped() {
         &[],
     )
     .await;
-    let (contact_id, mut customer, token) = customer_chat(&stack).await;
+    let (contact_id, mut customer, token) = stack.customer_chat().await;
     let start = || {
         stack
             .connect
@@ -255,4 +241,147 @@ async fn streaming_sends_each_item_to_the_topic_until_it_is_stopped() {
         err.as_service_error().and_then(|e| e.meta().code()),
         Some("ResourceNotFoundException")
     );
+}
+
+/// Waits (up to 5 s) for a streamed chat item satisfying `wanted`; returns it.
+async fn streamed(got: &Mutex<Vec<(String, Value)>>, wanted: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let found = got.lock().unwrap().iter().find_map(|(_, n)| {
+            let message: Value = serde_json::from_str(n["Message"].as_str()?).ok()?;
+            wanted(&message).then_some(message)
+        });
+        if let Some(found) = found {
+            return found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not streamed: {:?}",
+            got.lock().unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_integration_event_starts_a_chat_talks_in_it_through_streaming_and_disconnects() {
+    use aws_sdk_connect::types::{ChatEvent, ChatEventType, NewSessionDetails, ParticipantDetails};
+    let (endpoint, got) = subscriber().await;
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent_join_delay: std::time::Duration::from_millis(50),
+            agent_reply_delay: std::time::Duration::from_millis(50),
+            streaming_endpoint: Some(endpoint),
+            ..connect_local::Options::default()
+        },
+        &[],
+    )
+    .await;
+    const PHONE: &str = "+14155550100";
+    let text = |kind: ChatEventType, content: Option<&str>| {
+        let event = ChatEvent::builder()
+            .r#type(kind.clone())
+            .set_content_type(match kind {
+                ChatEventType::Event => {
+                    Some("application/vnd.amazonaws.connect.event.typing".to_owned())
+                }
+                ChatEventType::Message => Some("text/plain".to_owned()),
+                _ => None,
+            })
+            .set_content(content.map(str::to_owned))
+            .build()
+            .unwrap();
+        stack
+            .connect
+            .send_chat_integration_event()
+            .source_id(PHONE)
+            .destination_id("arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123")
+            .subtype("connect:sms")
+            .event(event)
+            .new_session_details(
+                NewSessionDetails::builder()
+                    .participant_details(
+                        ParticipantDetails::builder()
+                            .display_name("Texter")
+                            .build()
+                            .unwrap(),
+                    )
+                    .attributes("channel", "sms")
+                    .streaming_configuration(
+                        ChatStreamingConfiguration::builder()
+                            .streaming_endpoint_arn(TOPIC)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    let first = text(ChatEventType::Message, Some("where is my order?"))
+        .await
+        .expect("SendChatIntegrationEvent");
+    assert_eq!(first.new_chat_created(), Some(true));
+    let contact_id = first.initial_contact_id().unwrap().to_owned();
+    let (_, contact) = stack
+        .admin_get(&format!("/_local/contacts/{contact_id}"))
+        .await;
+    assert_eq!(contact["Attributes"]["channel"], "sms", "{contact}");
+    assert_eq!(
+        contact["SegmentAttributes"]["connect:Subtype"]["ValueString"],
+        "connect:sms"
+    );
+    assert_eq!(contact["Participants"][0]["DisplayName"], "Texter");
+    let customer_message = streamed(&got, |m| m["Content"] == "where is my order?").await;
+    assert_eq!(customer_message["ParticipantRole"], "CUSTOMER");
+
+    // The flow queues the chat and the agent comes; the next text goes to the same chat and
+    // the agent's answer reaches the integration through the topic.
+    streamed(&got, |m| {
+        m["ContentType"] == "application/vnd.amazonaws.connect.event.participant.joined"
+            && m["ParticipantRole"] == "AGENT"
+    })
+    .await;
+    let second = text(ChatEventType::Message, Some("order 1234"))
+        .await
+        .expect("a second text");
+    assert_eq!(second.new_chat_created(), Some(false));
+    assert_eq!(second.initial_contact_id(), Some(contact_id.as_str()));
+    let reply = streamed(&got, |m| {
+        m["Type"] == "MESSAGE"
+            && m["ParticipantRole"] == "AGENT"
+            && m["Content"]
+                .as_str()
+                .is_some_and(|c| c.contains("order 1234"))
+    })
+    .await;
+    assert_eq!(reply["ContactId"], contact_id.as_str());
+    text(ChatEventType::Event, None)
+        .await
+        .expect("the customer types");
+    streamed(&got, |m| {
+        m["ContentType"] == "application/vnd.amazonaws.connect.event.typing"
+            && m["ParticipantRole"] == "CUSTOMER"
+    })
+    .await;
+
+    // A MESSAGE needs its content, as the operation's documentation says.
+    let err = text(ChatEventType::Message, None).await.unwrap_err();
+    let err = err.into_service_error();
+    assert_eq!(err.meta().code(), Some("InvalidRequestException"));
+    assert!(err.to_string().contains("Event.Content"), "{err}");
+
+    // DISCONNECT: the customer leaves and the chat ends; the next text starts a new chat.
+    let gone = text(ChatEventType::Disconnect, None)
+        .await
+        .expect("DISCONNECT");
+    assert_eq!(gone.new_chat_created(), Some(false));
+    let (_, contact) = stack
+        .admin_get(&format!("/_local/contacts/{contact_id}"))
+        .await;
+    assert_eq!(contact["Ended"], true, "{contact}");
+    let again = text(ChatEventType::Message, Some("hello again"))
+        .await
+        .expect("a new chat");
+    assert_eq!(again.new_chat_created(), Some(true));
+    assert_ne!(again.initial_contact_id(), Some(contact_id.as_str()));
 }

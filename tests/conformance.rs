@@ -1128,6 +1128,53 @@ async fn connect_local_conforms_to_the_service_models() {
         .valid(&stack, &connect, "StopContactStreaming", &stop_streaming)
         .await;
 
+    // The chat's timers, one set and one unset; then a messaging integration's first text
+    // starts a chat and its second goes to the same one.
+    let role_config = json!({"InstanceId": instance, "ContactId": contact_id,
+        "ChannelConfiguration": {"Chat": {"ParticipantTimerConfigList": [
+            {"ParticipantRole": "CUSTOMER", "TimerType": "IDLE",
+             "TimerValue": {"ParticipantTimerDurationInMinutes": 5}},
+            {"ParticipantRole": "AGENT", "TimerType": "DISCONNECT_NONCUSTOMER",
+             "TimerValue": {"ParticipantTimerAction": "Unset"}}]}}});
+    found
+        .invalid(
+            &stack,
+            &connect,
+            "UpdateParticipantRoleConfig",
+            &role_config,
+        )
+        .await;
+    found
+        .valid(
+            &stack,
+            &connect,
+            "UpdateParticipantRoleConfig",
+            &role_config,
+        )
+        .await;
+    let integration = json!({"SourceId": "+14155550100",
+        "DestinationId": "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123",
+        "Subtype": "connect:sms",
+        "Event": {"Type": "MESSAGE", "ContentType": "text/plain", "Content": "hello by text"},
+        "NewSessionDetails": {"SupportedMessagingContentTypes": ["text/plain"],
+            "ParticipantDetails": {"DisplayName": "Texter"}, "Attributes": {"channel": "sms"},
+            "StreamingConfiguration": {"StreamingEndpointArn": "arn:aws:sns:us-east-1:123456789012:sms-stream"}}});
+    found
+        .invalid(&stack, &connect, "SendChatIntegrationEvent", &integration)
+        .await;
+    found
+        .accepted(&stack, &connect, "SendChatIntegrationEvent", &integration)
+        .await;
+    let first = found
+        .valid(&stack, &connect, "SendChatIntegrationEvent", &integration)
+        .await;
+    let again = found
+        .valid(&stack, &connect, "SendChatIntegrationEvent", &integration)
+        .await;
+    assert_eq!(first["NewChatCreated"], true, "{first}");
+    assert_eq!(again["NewChatCreated"], false, "{again}");
+    assert_eq!(first["InitialContactId"], again["InitialContactId"]);
+
     // The Participant Service, every operation, the disconnect last.
     let connection_input = json!({"ParticipantToken": participant_token, "Type": ["WEBSOCKET", "CONNECTION_CREDENTIALS"], "ConnectParticipant": true});
     found

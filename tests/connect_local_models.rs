@@ -791,6 +791,15 @@ async fn an_idle_customer_gets_idle_returned_and_autodisconnection_events() {
         .await
         .expect("StartChatContact");
     let (token, mut socket) = connected(&started).await;
+    // The timers run once an agent is there with the customer.
+    let contact_id = started.contact_id().unwrap_or_default();
+    let (status, _) = stack
+        .admin(
+            &format!("/_local/contacts/{contact_id}/agent/join"),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200);
     let (idle, _) = socket.until(|i| is_event(i, "participant.idle")).await;
     assert_eq!(idle["ParticipantRole"], "CUSTOMER");
     stack
@@ -803,7 +812,9 @@ async fn an_idle_customer_gets_idle_returned_and_autodisconnection_events() {
         .expect("the customer types");
     socket.until(|i| is_event(i, "participant.returned")).await;
     socket.until(|i| is_event(i, "participant.idle")).await;
-    let (_, before) = socket.until(|i| is_event(i, "chat.ended")).await;
+    // The auto-disconnect sends the agent away.
+    let (left, before) = socket.until(|i| is_event(i, "participant.left")).await;
+    assert_eq!(left["ParticipantRole"], "AGENT");
     assert!(
         before
             .iter()

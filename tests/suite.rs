@@ -5,6 +5,7 @@ mod attachments;
 mod case_files;
 mod chat;
 mod chat_operations;
+mod chat_timers;
 mod conformance;
 mod connect_local;
 mod connect_local_limits;

@@ -51,6 +51,14 @@ pub fn router(store: Arc<Store>) -> Router {
             post(connect_api::update_contact_attributes),
         )
         .route(
+            "/contact/participant-role-config/{instance_id}/{contact_id}",
+            put(connect_api::update_participant_role_config),
+        )
+        .route(
+            "/chat-integration-event",
+            post(connect_api::send_chat_integration_event),
+        )
+        .route(
             "/queues-summary/{instance_id}",
             get(crate::api::queues::list_queues),
         )

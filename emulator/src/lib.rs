@@ -76,13 +76,17 @@ pub struct Options {
     pub region: String,
     /// The Connect Cases domain id.
     pub cases_domain_id: String,
-    /// A customer silent this long gets `participant.idle` (off when `None`).
+    /// The customer's idle timer every chat starts with (off when `None`); UpdateParticipantRoleConfig
+    /// changes a chat's timers.
     pub customer_idle_after: Option<Duration>,
     /// How long a ConnectionToken is valid (Connect: one day); then the Participant Service
     /// refuses it and the client gets a new one with CreateParticipantConnection.
     pub connection_token_ttl: Duration,
-    /// An idle customer silent this much longer is disconnected (off when `None`).
+    /// The customer's auto-disconnect timer every chat starts with (off when `None`).
     pub customer_autodisconnect_after: Option<Duration>,
+    /// How long one minute of UpdateParticipantRoleConfig's timers lasts (a minute unless a
+    /// test wants its two-minute minimum sooner).
+    pub timer_minute: Duration,
     /// How long a client may take to send a request's headers, and how long a keep-alive
     /// connection may sit idle before its next request; then the connection is closed.
     pub header_read_timeout: Duration,
@@ -124,6 +128,7 @@ impl Default for Options {
             customer_idle_after: None,
             connection_token_ttl: Duration::from_secs(24 * 60 * 60),
             customer_autodisconnect_after: None,
+            timer_minute: Duration::from_secs(60),
             header_read_timeout: Duration::from_secs(30),
             body_progress_timeout: Duration::from_secs(20),
             flows_dir: None,
@@ -333,9 +338,12 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
         region: options.region,
         cases_domain_id: options.cases_domain_id,
         body_progress_timeout: options.body_progress_timeout,
-        customer_idle_after: options.customer_idle_after,
         connection_token_ttl: options.connection_token_ttl,
-        customer_autodisconnect_after: options.customer_autodisconnect_after,
+        default_timers: store::RoleTimerConfig {
+            idle: options.customer_idle_after,
+            disconnect: options.customer_autodisconnect_after,
+        },
+        timer_minute: options.timer_minute,
         setup,
         lambda_endpoint: options.lambda_endpoint,
         streaming_delivery,

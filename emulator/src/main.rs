@@ -74,12 +74,18 @@ struct Cli {
     /// Turns message processing on: messages containing this text end REJECTED.
     #[arg(long)]
     reject_messages_matching: Option<String>,
-    /// A customer silent this long gets participant.idle (off by default).
+    /// The customer idle timer every chat starts with: a customer silent this long, with an
+    /// agent or custom bot in the chat, gets participant.idle (off by default).
     #[arg(long)]
     customer_idle_ms: Option<u64>,
-    /// An idle customer silent this much longer is disconnected (needs --customer-idle-ms).
+    /// The customer auto-disconnect timer every chat starts with: an idle customer silent this
+    /// much longer gets participant.autodisconnection and the agent leaves (needs
+    /// --customer-idle-ms).
     #[arg(long)]
     customer_autodisconnect_ms: Option<u64>,
+    /// How long one minute of UpdateParticipantRoleConfig's timers (2 to 480 minutes) lasts.
+    #[arg(long, default_value_t = 60_000)]
+    timer_minute_ms: u64,
     /// Where streaming chats' SNS notifications are POSTed, as SNS delivers to an HTTP
     /// subscription (they are also listed on the contact in /_local/contacts/{id}).
     #[arg(long)]
@@ -179,6 +185,7 @@ impl Cli {
             customer_autodisconnect_after: self
                 .customer_autodisconnect_ms
                 .map(Duration::from_millis),
+            timer_minute: Duration::from_millis(self.timer_minute_ms),
             connection_token_ttl: Duration::from_secs(self.connection_token_ttl_seconds),
             flows_dir: self.flows,
             lambda_endpoint: self.lambda_endpoint,

@@ -434,6 +434,22 @@ impl Stack {
         (token, socket)
     }
 
+    /// A chat started through start-chat, with the customer's websocket: (contact id, socket,
+    /// ConnectionToken).
+    pub async fn customer_chat(&self) -> (String, ChatSocket, String) {
+        let started = self.start_chat(event("start-chat.json")).await;
+        assert_eq!(started.status, 200, "{:?}", started.body);
+        let result = &started.body["data"]["startChatResult"];
+        let (token, socket) = self
+            .connect_participant(result["ParticipantToken"].as_str().unwrap())
+            .await;
+        (
+            result["ContactId"].as_str().unwrap().to_owned(),
+            socket,
+            token,
+        )
+    }
+
     /// GETs from connect-local's admin API and returns the status and JSON answer (if any).
     pub async fn admin_get(&self, path: &str) -> (u16, Value) {
         let resp = reqwest::Client::new()

@@ -104,10 +104,12 @@ pub async fn customer_activity(
     State(store): State<Arc<Store>>,
     Path((id, activity)): Path<(String, String)>,
 ) -> Response {
-    let change: fn(&mut crate::store::Inner, &str) -> bool = match activity.as_str() {
-        "idle" => crate::chat::idle::went_idle,
-        "returned" => crate::chat::idle::returned,
-        "autodisconnection" => crate::chat::idle::autodisconnect,
+    use crate::chat::timers;
+    use crate::store::{Inner, Role};
+    let change: fn(&mut Inner, &str) -> bool = match activity.as_str() {
+        "idle" => |inner, id| timers::went_idle(inner, id, Role::Customer),
+        "returned" => |inner, id| timers::returned(inner, id, Role::Customer),
+        "autodisconnection" => timers::customer_autodisconnected,
         _ => {
             return (
                 StatusCode::BAD_REQUEST,

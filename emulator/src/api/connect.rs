@@ -17,7 +17,7 @@ use crate::store::MAX_ATTRIBUTE_BYTES;
 use crate::store::{
     iso_millis, new_id, new_token, Contact, Inner, Participant, Role, Store, TokenOwner,
 };
-use crate::store::{ExitDisconnects, ResponseMode};
+use crate::store::{ExitDisconnects, ResponseMode, TimerType};
 use crate::wire::errors::AwsError;
 use crate::wire::signed::{Received, SignedCall, CONNECT};
 use crate::wire::validate::{opt_str_in, Input};
@@ -175,7 +175,8 @@ pub async fn start_contact_streaming(
         let input = call.admit(&store, &CONNECT, &[], None)?;
         check_instance(&store, &input.str("InstanceId")?)?;
         let contact_id = input.str("ContactId")?;
-        let endpoint_arn = streaming_endpoint(&input)?.unwrap_or_default();
+        let endpoint_arn =
+            streaming_endpoint(&input, "ChatStreamingConfiguration")?.unwrap_or_default();
         let client_token = input.opt_str("ClientToken")?;
         store.with(|inner| {
             let contact = active_contact(inner, &contact_id)?;
@@ -230,6 +231,86 @@ pub async fn stop_contact_streaming(
             }
         })
     })())
+}
+
+/// `PUT /contact/participant-role-config/{InstanceId}/{ContactId}` (UpdateParticipantRoleConfig):
+/// sets or unsets the chat's timers for the customer and the agent (see `chat::timers`). A
+/// minute lasts `--timer-minute-ms` here. The same role and timer twice is refused, as the
+/// model's documentation says.
+pub async fn update_participant_role_config(
+    State(store): State<Arc<Store>>,
+    axum::extract::Path((instance_id, contact_id)): axum::extract::Path<(String, String)>,
+    received: Received,
+) -> Response {
+    let call = received.call("UpdateParticipantRoleConfig");
+    crate::wire::errors::respond((|| {
+        let input = call.admit(
+            &store,
+            &CONNECT,
+            &[("InstanceId", &instance_id), ("ContactId", &contact_id)],
+            Some(&Default::default()),
+        )?;
+        check_instance(&store, &instance_id)?;
+        let timers = participant_timers(&input, store.settings.timer_minute)?;
+        store.with(|inner| {
+            let contact = active_contact(inner, &contact_id)?;
+            for (role, timer, value) in timers {
+                if let Some(state) = contact.timers.of(role) {
+                    state.config.set(timer, value);
+                }
+            }
+            Ok::<_, AwsError>(())
+        })?;
+        crate::chat::timers::watch(&store, &contact_id);
+        Ok(json!({}))
+    })())
+}
+
+/// `ChannelConfiguration.Chat.ParticipantTimerConfigList` as (role, timer, duration or unset);
+/// the model has checked the shapes, enums and ranges already.
+fn participant_timers(
+    input: &Input,
+    minute: std::time::Duration,
+) -> Result<Vec<(Role, TimerType, Option<std::time::Duration>)>, AwsError> {
+    let list = input
+        .opt_object("ChannelConfiguration")?
+        .and_then(|c| c.get("Chat"))
+        .and_then(|c| c.get("ParticipantTimerConfigList"))
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            input.invalid(
+                "ChannelConfiguration.Chat.ParticipantTimerConfigList",
+                "Member must not be null",
+            )
+        })?;
+    let mut timers = Vec::with_capacity(list.len());
+    for entry in list {
+        let (role_name, timer_name) = (
+            entry["ParticipantRole"].as_str().unwrap_or_default(),
+            entry["TimerType"].as_str().unwrap_or_default(),
+        );
+        let role = serde_json::from_value::<Role>(json!(role_name)).ok();
+        let timer = timer_name.parse::<TimerType>().ok();
+        let (Some(role), Some(timer)) = (role, timer) else {
+            return Err(input.invalid(
+                "ChannelConfiguration.Chat.ParticipantTimerConfigList",
+                "Member must name a ParticipantRole and a TimerType",
+            ));
+        };
+        let value = &entry["TimerValue"];
+        let duration = value["ParticipantTimerDurationInMinutes"]
+            .as_u64()
+            .and_then(|minutes| u32::try_from(minutes).ok())
+            .map(|minutes| minute * minutes);
+        if timers.iter().any(|(r, t, _)| *r == role && *t == timer) {
+            return Err(AwsError::new(
+                INVALID_REQUEST,
+                format!("ParticipantTimerConfigList sets the {timer_name} timer of {role_name} more than once"),
+            ));
+        }
+        timers.push((role, timer, duration));
+    }
+    Ok(timers)
 }
 
 /// The contact, if it exists and has not ended.
@@ -384,7 +465,7 @@ pub async fn start_chat_contact(State(store): State<Arc<Store>>, received: Recei
         Ok((value, created)) => {
             if let Some((contact_id, flow_id)) = created {
                 flow::start_when_connected(&store, &contact_id, &flow_id);
-                crate::chat::idle::watch(&store, &contact_id);
+                crate::chat::timers::watch(&store, &contact_id);
             }
             Json(value).into_response()
         }
@@ -430,28 +511,8 @@ fn start_chat_contact_inner(
         .filter_map(|p| p.parse().ok())
         .collect();
     let connection_types = input.opt_str_list("ConnectionTypes")?.unwrap_or_default();
-    let streaming_endpoint_arn = streaming_endpoint(&input)?;
-    let supported = match input.opt_str_list("SupportedMessagingContentTypes")? {
-        None => vec!["text/plain".to_owned()],
-        Some(types) => {
-            if let Some(bad) = types
-                .iter()
-                .find(|t| !MESSAGING_CONTENT_TYPES.contains(&t.as_str()))
-            {
-                return Err(AwsError::new(
-                    INVALID_REQUEST,
-                    format!("Unsupported messaging content type: {bad}"),
-                ));
-            }
-            if !types.iter().any(|t| t == "text/plain") {
-                return Err(AwsError::new(
-                    INVALID_REQUEST,
-                    "SupportedMessagingContentTypes must include text/plain",
-                ));
-            }
-            types
-        }
-    };
+    let streaming_endpoint_arn = streaming_endpoint(&input, "ChatStreamingConfiguration")?;
+    let supported = supported_types(&input)?;
     let persistent = match input.opt_object("PersistentChat")? {
         None => None,
         Some(p) => {
@@ -558,16 +619,11 @@ fn start_chat_contact_inner(
                 participant_id: customer.participant_id.clone(),
             },
         );
-        let contact = Contact {
+        let base = chat_contact(store, &contact_id, instance_id, &contact_flow_id, &customer);
+        let mut contact = Contact {
             initial_contact_id: initial_contact_id.unwrap_or_else(|| contact_id.clone()),
-            contact_id: contact_id.clone(),
-            instance_id,
-            contact_flow_id: contact_flow_id.clone(),
-            started_at: iso_millis(Utc::now()),
-            ended: false,
-            ended_at: None,
             attributes,
-            chat_duration_in_minutes: duration.unwrap_or(25 * 60),
+            chat_duration_in_minutes: duration.unwrap_or(base.chat_duration_in_minutes),
             supported_messaging_content_types: supported,
             initial_message,
             related_contact_id,
@@ -577,25 +633,10 @@ fn start_chat_contact_inner(
             customer_id,
             response_mode,
             disconnect_on_customer_exit,
-            streaming: streaming_endpoint_arn.map(|arn| crate::store::Streaming {
-                streaming_id: new_id(),
-                endpoint_arn: arn,
-                client_token: None,
-                notifications: Vec::new(),
-                deliver: store.settings.streaming_delivery.clone(),
-            }),
+            streaming: streaming_endpoint_arn.map(|arn| streaming_to(store, arn)),
             connection_types: connection_types.clone(),
-            flow: Default::default(),
-            customer_last_active: std::time::Instant::now(),
-            customer_idle: false,
-            participants: vec![customer.clone()],
-            attachment_ids: Vec::new(),
-            transcript: Vec::new(),
-            subscribers: Vec::new(),
-            message_tokens: Default::default(),
-            event_tokens: Default::default(),
+            ..base
         };
-        let mut contact = contact;
         let joined = event_item(&contact, Some(&customer), "participant.joined");
         publish(&mut contact, joined, true);
         if contact.continued_from_contact_id.is_some() {
@@ -618,6 +659,273 @@ fn start_chat_contact_inner(
         inner.contacts.insert(contact_id.clone(), contact);
         Ok((output, Some((contact_id, contact_flow_id))))
     })
+}
+
+/// `SupportedMessagingContentTypes`: text/plain when not given; it must include text/plain and
+/// name only types a chat takes.
+fn supported_types(input: &Input) -> Result<Vec<String>, AwsError> {
+    let Some(types) = input.opt_str_list("SupportedMessagingContentTypes")? else {
+        return Ok(vec!["text/plain".to_owned()]);
+    };
+    if let Some(bad) = types
+        .iter()
+        .find(|t| !MESSAGING_CONTENT_TYPES.contains(&t.as_str()))
+    {
+        return Err(AwsError::new(
+            INVALID_REQUEST,
+            format!("Unsupported messaging content type: {bad}"),
+        ));
+    }
+    if !types.iter().any(|t| t == "text/plain") {
+        return Err(AwsError::new(
+            INVALID_REQUEST,
+            "SupportedMessagingContentTypes must include text/plain",
+        ));
+    }
+    Ok(types)
+}
+
+/// `POST /chat-integration-event` (SendChatIntegrationEvent): an event from a messaging
+/// integration (SMS through AWS End User Messaging, WhatsApp) for the chat its SourceId,
+/// DestinationId and Subtype name. Without an active chat for them a new one starts in the
+/// instance's default inbound flow (connect-local has no phone numbers to associate flows with),
+/// with NewSessionDetails applied. The customer's MESSAGE and EVENT then go in as the customer's
+/// SendMessage and SendEvent would; DISCONNECT has the customer leave. Replies reach the
+/// integration through the chat's streaming (NewSessionDetails.StreamingConfiguration).
+pub async fn send_chat_integration_event(
+    State(store): State<Arc<Store>>,
+    received: Received,
+) -> Response {
+    let call = received.call("SendChatIntegrationEvent");
+    crate::wire::errors::respond((|| {
+        let input = call.admit(&store, &CONNECT, &[], None)?;
+        let source = input.str("SourceId")?;
+        let destination = input.str("DestinationId")?;
+        let subtype = input.opt_str("Subtype")?;
+        let event = input.nested(input.opt_object("Event")?.cloned().unwrap_or_default());
+        let kind = event.str("Type")?;
+        let content_type = event.opt_str("ContentType")?;
+        let content = event.opt_str("Content")?;
+        let required = |member: &str| {
+            AwsError::new(
+                INVALID_REQUEST,
+                format!("Event.{member} is required when Event.Type is {kind}"),
+            )
+        };
+        let action = match (kind.as_str(), content_type, content) {
+            ("MESSAGE", Some(content_type), Some(content)) => {
+                IntegrationAction::Message(content_type, content)
+            }
+            ("MESSAGE", None, _) => return Err(required("ContentType")),
+            ("MESSAGE", _, None) => return Err(required("Content")),
+            ("EVENT", Some(content_type), content) => {
+                IntegrationAction::Event(content_type, content)
+            }
+            ("EVENT", None, _) => return Err(required("ContentType")),
+            _ => IntegrationAction::Disconnect,
+        };
+        let key = format!(
+            "{source}/{destination}/{}",
+            subtype.clone().unwrap_or_default()
+        );
+        let existing = store.with(|inner| {
+            inner
+                .integration_chats
+                .get(&key)
+                .filter(|id| inner.contacts.get(*id).is_some_and(|c| !c.ended))
+                .cloned()
+        });
+        let (contact_id, created) = match existing {
+            Some(contact_id) => (contact_id, false),
+            None if matches!(action, IntegrationAction::Disconnect) => {
+                return Ok(json!({"NewChatCreated": false}));
+            }
+            None => {
+                let session = input.nested(
+                    input
+                        .opt_object("NewSessionDetails")?
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                let contact_id = integration_chat(&store, &session, subtype)?;
+                store.with(|inner| inner.integration_chats.insert(key, contact_id.clone()));
+                (contact_id, true)
+            }
+        };
+        let (owner, initial_contact_id) = store
+            .with(|inner| {
+                let contact = inner.contacts.get(&contact_id)?;
+                let customer = contact
+                    .participants
+                    .iter()
+                    .find(|p| p.role == Role::Customer)?;
+                Some((
+                    TokenOwner {
+                        contact_id: contact_id.clone(),
+                        participant_id: customer.participant_id.clone(),
+                    },
+                    contact.initial_contact_id.clone(),
+                ))
+            })
+            .ok_or_else(|| {
+                AwsError::new(
+                    "ResourceNotFoundException",
+                    format!("Contact {contact_id} has no customer to act for"),
+                )
+            })?;
+        // The Participant Service's refusals (a content type the chat does not take, a receipt
+        // for an unknown message) are this operation's InvalidRequestException.
+        let as_invalid_request = |err: AwsError| AwsError::new(INVALID_REQUEST, err.message);
+        match action {
+            IntegrationAction::Message(content_type, content) => {
+                crate::api::participant::post_message(
+                    &store,
+                    &owner,
+                    &content_type,
+                    &content,
+                    None,
+                )
+                .map_err(as_invalid_request)?;
+            }
+            IntegrationAction::Event(content_type, content) => {
+                crate::api::participant::post_event(
+                    &store,
+                    &owner,
+                    &content_type,
+                    content.as_deref(),
+                    None,
+                )
+                .map_err(as_invalid_request)?;
+            }
+            IntegrationAction::Disconnect => store
+                .with(|inner| crate::api::participant::participant_leaves(&store, inner, &owner)),
+        }
+        if created {
+            let flow_id = store.settings.contact_flow_id.clone();
+            store.with(|inner| {
+                flow::start(&store, inner, &contact_id, &flow_id, flow::RunKind::Inbound)
+            });
+            crate::chat::timers::watch(&store, &contact_id);
+        }
+        Ok(json!({"InitialContactId": initial_contact_id, "NewChatCreated": created}))
+    })())
+}
+
+/// What a chat integration event does in its chat.
+enum IntegrationAction {
+    Message(String, String),
+    Event(String, Option<String>),
+    Disconnect,
+}
+
+/// Starts the chat a chat integration event needs: its customer, NewSessionDetails's display
+/// name (or "Customer"), attributes, content types and streaming, the Subtype as the
+/// `connect:Subtype` segment attribute. Returns the new contact's id.
+fn integration_chat(
+    store: &Store,
+    session: &Input,
+    subtype: Option<String>,
+) -> Result<String, AwsError> {
+    let display_name = session
+        .opt_object("ParticipantDetails")?
+        .and_then(|p| p.get("DisplayName"))
+        .and_then(Value::as_str)
+        .unwrap_or("Customer")
+        .to_owned();
+    let attributes = attributes(session)?;
+    let supported = supported_types(session)?;
+    let streaming = streaming_endpoint(session, "StreamingConfiguration")?;
+    let mut segment_attributes = Map::new();
+    if let Some(subtype) = subtype {
+        segment_attributes.insert("connect:Subtype".into(), json!({"ValueString": subtype}));
+    }
+    let contact_id = new_id();
+    let customer = Participant {
+        participant_id: new_id(),
+        role: Role::Customer,
+        display_name,
+        participant_token: new_token(),
+        agent_id: None,
+    };
+    let base = chat_contact(
+        store,
+        &contact_id,
+        store.settings.instance_id.clone(),
+        &store.settings.contact_flow_id,
+        &customer,
+    );
+    let mut contact = Contact {
+        attributes,
+        supported_messaging_content_types: supported,
+        segment_attributes,
+        streaming: streaming.map(|arn| streaming_to(store, arn)),
+        ..base
+    };
+    let joined = event_item(&contact, Some(&customer), "participant.joined");
+    publish(&mut contact, joined, true);
+    store.with(|inner| {
+        inner.participant_tokens.insert(
+            customer.participant_token.clone(),
+            TokenOwner {
+                contact_id: contact_id.clone(),
+                participant_id: customer.participant_id.clone(),
+            },
+        );
+        inner.contacts.insert(contact_id.clone(), contact);
+    });
+    Ok(contact_id)
+}
+
+/// A new chat contact with only its customer, as a chat starts before its options apply:
+/// text/plain only, the longest chat duration Connect allows, no attributes.
+fn chat_contact(
+    store: &Store,
+    contact_id: &str,
+    instance_id: String,
+    contact_flow_id: &str,
+    customer: &Participant,
+) -> Contact {
+    Contact {
+        initial_contact_id: contact_id.to_owned(),
+        contact_id: contact_id.to_owned(),
+        instance_id,
+        contact_flow_id: contact_flow_id.to_owned(),
+        started_at: iso_millis(Utc::now()),
+        ended: false,
+        ended_at: None,
+        attributes: BTreeMap::new(),
+        chat_duration_in_minutes: 25 * 60,
+        supported_messaging_content_types: vec!["text/plain".to_owned()],
+        initial_message: None,
+        related_contact_id: None,
+        continued_from_contact_id: None,
+        client_token: new_id(),
+        segment_attributes: serde_json::Map::new(),
+        customer_id: None,
+        response_mode: None,
+        disconnect_on_customer_exit: Vec::new(),
+        streaming: None,
+        connection_types: Vec::new(),
+        flow: Default::default(),
+        timers: crate::store::ChatTimers::new(store.settings.default_timers),
+        participants: vec![customer.clone()],
+        attachment_ids: Vec::new(),
+        transcript: Vec::new(),
+        subscribers: Vec::new(),
+        message_tokens: Default::default(),
+        event_tokens: Default::default(),
+    }
+}
+
+/// Streaming to an SNS topic from the start of a chat.
+fn streaming_to(store: &Store, endpoint_arn: String) -> crate::store::Streaming {
+    crate::store::Streaming {
+        streaming_id: new_id(),
+        endpoint_arn,
+        client_token: None,
+        notifications: Vec::new(),
+        deliver: store.settings.streaming_delivery.clone(),
+    }
 }
 
 fn start_chat_output(contact: &Contact) -> Value {
@@ -660,8 +968,8 @@ fn replay_output(
 }
 
 /// `ChatStreamingConfiguration.StreamingEndpointArn`, which must name an SNS topic.
-fn streaming_endpoint(input: &Input) -> Result<Option<String>, AwsError> {
-    let Some(config) = input.opt_object("ChatStreamingConfiguration")? else {
+fn streaming_endpoint(input: &Input, member: &str) -> Result<Option<String>, AwsError> {
+    let Some(config) = input.opt_object(member)? else {
         return Ok(None);
     };
     let arn = config
@@ -676,7 +984,7 @@ fn streaming_endpoint(input: &Input) -> Result<Option<String>, AwsError> {
     if !sns_topic {
         return Err(AwsError::new(
             INVALID_REQUEST,
-            "ChatStreamingConfiguration.StreamingEndpointArn must be the ARN of an Amazon SNS topic",
+            format!("{member}.StreamingEndpointArn must be the ARN of an Amazon SNS topic"),
         ));
     }
     Ok(Some(arn.to_owned()))

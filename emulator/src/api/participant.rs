@@ -18,7 +18,7 @@ use crate::chat::{
     self, event_item, message_item, publish, publish_attachment, receipt_item, TranscriptQuery,
     EVENT_PREFIX,
 };
-use crate::chat::{authentication, connection, idle};
+use crate::chat::{authentication, connection, timers};
 use crate::engine as flow;
 use crate::sim::agent;
 use crate::store::storage;
@@ -418,79 +418,84 @@ pub async fn send_message(
             let content_type = input.str("ContentType")?;
             let content = input.str("Content")?;
             let client_token = input.opt_str("ClientToken")?.filter(|t| !t.is_empty());
-            // (output, whether a new customer message was posted that the agent should answer)
-            let (output, new_customer_message) = store.with(|inner| {
-                let contact = inner
-                    .contacts
-                    .get_mut(&owner.contact_id)
-                    .ok_or_else(AwsError::access_denied)?;
-                if !SENDABLE_TYPES.contains(&content_type.as_str())
-                    || !contact
-                        .supported_messaging_content_types
-                        .contains(&content_type)
-                {
-                    return Err(AwsError::new(
-                        VALIDATION,
-                        format!("ContentType {content_type} is not supported by this contact"),
-                    ));
-                }
-                let token_key = client_token
-                    .as_ref()
-                    .map(|t| format!("{}/{t}", owner.participant_id));
-                if let Some(existing) = token_key
-                    .as_ref()
-                    .and_then(|k| contact.message_tokens.get(k))
-                {
-                    return Ok((existing.clone(), false));
-                }
-                let sender = contact
-                    .participant(&owner.participant_id)
-                    .cloned()
-                    .ok_or_else(AwsError::access_denied)?;
-                let mut item = message_item(contact, &sender, &content_type, &content);
-                let mut output = json!({"Id": item.id, "AbsoluteTime": item.absolute_time});
-                let rejected = match &store.settings.reject_messages_matching {
-                    None => false,
-                    Some(pattern) => {
-                        output["MessageMetadata"] =
-                            json!({"MessageProcessingStatus": "PROCESSING"});
-                        content.to_lowercase().contains(&pattern.to_lowercase())
-                    }
-                };
-                if rejected {
-                    item.message_metadata =
-                        Some(json!({"MessageId": item.id, "MessageProcessingStatus": "REJECTED"}));
-                }
-                if let Some(key) = token_key {
-                    contact.message_tokens.insert(key, output.clone());
-                }
-                publish(contact, item, true);
-                if sender.role == Role::Customer {
-                    idle::customer_active(inner, &owner.contact_id);
-                }
-                // A flow waiting for the customer (a Lex bot, a Wait, a view) takes the message;
-                // otherwise it is for the agent.
-                let for_flow = sender.role == Role::Customer
-                    && !rejected
-                    && flow::deliver(inner, &owner.contact_id, &content_type, &content);
-                Ok((
-                    output,
-                    sender.role == Role::Customer && !rejected && !for_flow,
-                ))
-            })?;
-            if new_customer_message {
-                let message_id = output["Id"].as_str().unwrap_or_default();
-                agent::on_customer_message(
-                    store,
-                    &owner.contact_id,
-                    message_id,
-                    &content_type,
-                    &content,
-                );
-            }
-            Ok(output)
+            post_message(store, owner, &content_type, &content, client_token)
         },
     )
+}
+
+/// A participant's message, as SendMessage posts it: kept and pushed, to a waiting flow if
+/// one takes it, otherwise answered by the simulated agent. The same ClientToken answers the
+/// first call's output again.
+pub(crate) fn post_message(
+    store: &Arc<Store>,
+    owner: &TokenOwner,
+    content_type: &str,
+    content: &str,
+    client_token: Option<String>,
+) -> Result<Value, AwsError> {
+    // (output, whether a new customer message was posted that the agent should answer)
+    let (output, new_customer_message) = store.with(|inner| {
+        let contact = inner
+            .contacts
+            .get_mut(&owner.contact_id)
+            .ok_or_else(AwsError::access_denied)?;
+        if !SENDABLE_TYPES.contains(&content_type)
+            || !contact
+                .supported_messaging_content_types
+                .iter()
+                .any(|t| t == content_type)
+        {
+            return Err(AwsError::new(
+                VALIDATION,
+                format!("ContentType {content_type} is not supported by this contact"),
+            ));
+        }
+        let token_key = client_token
+            .as_ref()
+            .map(|t| format!("{}/{t}", owner.participant_id));
+        if let Some(existing) = token_key
+            .as_ref()
+            .and_then(|k| contact.message_tokens.get(k))
+        {
+            return Ok((existing.clone(), false));
+        }
+        let sender = contact
+            .participant(&owner.participant_id)
+            .cloned()
+            .ok_or_else(AwsError::access_denied)?;
+        let mut item = message_item(contact, &sender, content_type, content);
+        let mut output = json!({"Id": item.id, "AbsoluteTime": item.absolute_time});
+        let rejected = match &store.settings.reject_messages_matching {
+            None => false,
+            Some(pattern) => {
+                output["MessageMetadata"] = json!({"MessageProcessingStatus": "PROCESSING"});
+                content.to_lowercase().contains(&pattern.to_lowercase())
+            }
+        };
+        if rejected {
+            item.message_metadata =
+                Some(json!({"MessageId": item.id, "MessageProcessingStatus": "REJECTED"}));
+        }
+        if let Some(key) = token_key {
+            contact.message_tokens.insert(key, output.clone());
+        }
+        publish(contact, item, true);
+        timers::active(inner, &owner.contact_id, sender.role);
+        // A flow waiting for the customer (a Lex bot, a Wait, a view) takes the message;
+        // otherwise it is for the agent.
+        let for_flow = sender.role == Role::Customer
+            && !rejected
+            && flow::deliver(inner, &owner.contact_id, content_type, content);
+        Ok((
+            output,
+            sender.role == Role::Customer && !rejected && !for_flow,
+        ))
+    })?;
+    if new_customer_message {
+        let message_id = output["Id"].as_str().unwrap_or_default();
+        agent::on_customer_message(store, &owner.contact_id, message_id, content_type, content);
+    }
+    Ok(output)
 }
 
 /// `POST /participant/event` (SendEvent): typing, connection acknowledgement, read and delivered
@@ -509,78 +514,94 @@ pub async fn send_event(
             let content_type = input.str("ContentType")?;
             let content = input.opt_str("Content")?;
             let client_token = input.opt_str("ClientToken")?.filter(|t| !t.is_empty());
-            let event = content_type.strip_prefix(EVENT_PREFIX).unwrap_or_default();
-            if ![
-                "typing",
-                "connection.acknowledged",
-                "message.delivered",
-                "message.read",
-            ]
-            .contains(&event)
-            {
-                return Err(input.invalid(
+            post_event(
+                store,
+                owner,
+                &content_type,
+                content.as_deref(),
+                client_token,
+            )
+        },
+    )
+}
+
+/// A participant's event, as SendEvent posts it: typing is pushed, receipts become
+/// MESSAGEMETADATA items; the same ClientToken answers the first call's output again.
+pub(crate) fn post_event(
+    store: &Store,
+    owner: &TokenOwner,
+    content_type: &str,
+    content: Option<&str>,
+    client_token: Option<String>,
+) -> Result<Value, AwsError> {
+    let event = content_type.strip_prefix(EVENT_PREFIX).unwrap_or_default();
+    if ![
+        "typing",
+        "connection.acknowledged",
+        "message.delivered",
+        "message.read",
+    ]
+    .contains(&event)
+    {
+        return Err(AwsError::validation(VALIDATION,
                 "ContentType",
                 "Member must be a typing, connection.acknowledged, message.delivered or message.read event",
             ));
+    }
+    store.with(|inner| {
+        let contact = inner
+            .contacts
+            .get_mut(&owner.contact_id)
+            .ok_or_else(AwsError::access_denied)?;
+        let token_key = client_token
+            .as_ref()
+            .map(|t| format!("{}/{t}", owner.participant_id));
+        if let Some(existing) = token_key.as_ref().and_then(|k| contact.event_tokens.get(k)) {
+            return Ok(existing.clone());
+        }
+        let sender = contact
+            .participant(&owner.participant_id)
+            .cloned()
+            .ok_or_else(AwsError::access_denied)?;
+        let mut item = event_item(contact, Some(&sender), event);
+        let typed = (event == "typing").then_some(sender.role);
+        match event {
+            "typing" => publish(contact, item, false),
+            "message.read" | "message.delivered" => {
+                let message_id = content
+                    .and_then(|c| serde_json::from_str::<Value>(c).ok())
+                    .and_then(|c| c["messageId"].as_str().map(str::to_owned))
+                    .ok_or_else(|| {
+                        AwsError::new(
+                            VALIDATION,
+                            "Content must be {\"messageId\":\"...\"} for receipts",
+                        )
+                    })?;
+                if !contact.transcript.iter().any(|i| i.id == message_id) {
+                    return Err(AwsError::new(
+                        VALIDATION,
+                        "messageId does not belong to this contact",
+                    ));
+                }
+                item = receipt_item(
+                    contact,
+                    &sender.participant_id,
+                    &message_id,
+                    event == "message.read",
+                );
+                publish(contact, item, false);
             }
-            store.with(|inner| {
-                let contact = inner
-                    .contacts
-                    .get_mut(&owner.contact_id)
-                    .ok_or_else(AwsError::access_denied)?;
-                let token_key = client_token
-                    .as_ref()
-                    .map(|t| format!("{}/{t}", owner.participant_id));
-                if let Some(existing) = token_key.as_ref().and_then(|k| contact.event_tokens.get(k))
-                {
-                    return Ok(existing.clone());
-                }
-                let sender = contact
-                    .participant(&owner.participant_id)
-                    .cloned()
-                    .ok_or_else(AwsError::access_denied)?;
-                let mut item = event_item(contact, Some(&sender), event);
-                let customer_typed = event == "typing" && sender.role == Role::Customer;
-                match event {
-                    "typing" => publish(contact, item, false),
-                    "message.read" | "message.delivered" => {
-                        let message_id = content
-                            .as_deref()
-                            .and_then(|c| serde_json::from_str::<Value>(c).ok())
-                            .and_then(|c| c["messageId"].as_str().map(str::to_owned))
-                            .ok_or_else(|| {
-                                AwsError::new(
-                                    VALIDATION,
-                                    "Content must be {\"messageId\":\"...\"} for receipts",
-                                )
-                            })?;
-                        if !contact.transcript.iter().any(|i| i.id == message_id) {
-                            return Err(AwsError::new(
-                                VALIDATION,
-                                "messageId does not belong to this contact",
-                            ));
-                        }
-                        item = receipt_item(
-                            contact,
-                            &sender.participant_id,
-                            &message_id,
-                            event == "message.read",
-                        );
-                        publish(contact, item, false);
-                    }
-                    _ => {}
-                }
-                let output = json!({"Id": new_id(), "AbsoluteTime": iso_millis(Utc::now())});
-                if let Some(key) = token_key {
-                    contact.event_tokens.insert(key, output.clone());
-                }
-                if customer_typed {
-                    idle::customer_active(inner, &owner.contact_id);
-                }
-                Ok(output)
-            })
-        },
-    )
+            _ => {}
+        }
+        let output = json!({"Id": new_id(), "AbsoluteTime": iso_millis(Utc::now())});
+        if let Some(key) = token_key {
+            contact.event_tokens.insert(key, output.clone());
+        }
+        if let Some(role) = typed {
+            timers::active(inner, &owner.contact_id, role);
+        }
+        Ok(output)
+    })
 }
 
 /// `POST /participant/transcript` (GetTranscript).
@@ -721,35 +742,7 @@ pub async fn disconnect_participant(
         Request::new(&headers, &body),
         |store, owner, _| {
             store.with(|inner| {
-                let role = inner
-                    .contacts
-                    .get(&owner.contact_id)
-                    .and_then(|c| c.participant(&owner.participant_id))
-                    .map(|p| p.role);
-                // The customer leaving a DisconnectOnCustomerExit contact, or the agent leaving,
-                // leaves only the customer: the disconnect flow runs if the flow set one (the
-                // customer stays connected to take part). Otherwise the chat ends.
-                let goes_on = match role {
-                    Some(Role::Customer) => flow::customer_exits(store, inner, &owner.contact_id),
-                    Some(Role::Agent) => {
-                        inner
-                            .contacts
-                            .get(&owner.contact_id)
-                            .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"))
-                            && flow::only_customer_remains(store, inner, &owner.contact_id)
-                    }
-                    // A bot added with CreateParticipant leaves; the chat goes on without it.
-                    Some(Role::CustomBot) => {
-                        if let Some(contact) = inner.contacts.get_mut(&owner.contact_id) {
-                            chat::remove_participant(contact, &owner.participant_id);
-                        }
-                        true
-                    }
-                    _ => false,
-                };
-                if !goes_on {
-                    chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id));
-                }
+                participant_leaves(store, inner, owner);
                 if let Some(token) = client_token {
                     inner.disconnect_tokens.insert(bearer, token);
                 }
@@ -757,6 +750,39 @@ pub async fn disconnect_participant(
             Ok(json!({}))
         },
     )
+}
+
+/// A participant leaves, as DisconnectParticipant has it leave. The customer leaving a
+/// DisconnectOnCustomerExit contact, or the agent leaving, leaves only the customer: the
+/// disconnect flow runs if the flow set one (the customer stays connected to take part).
+/// Otherwise the chat ends.
+pub(crate) fn participant_leaves(store: &Arc<Store>, inner: &mut Inner, owner: &TokenOwner) {
+    let role = inner
+        .contacts
+        .get(&owner.contact_id)
+        .and_then(|c| c.participant(&owner.participant_id))
+        .map(|p| p.role);
+    let goes_on = match role {
+        Some(Role::Customer) => flow::customer_exits(store, inner, &owner.contact_id),
+        Some(Role::Agent) => {
+            inner
+                .contacts
+                .get(&owner.contact_id)
+                .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"))
+                && flow::only_customer_remains(store, inner, &owner.contact_id)
+        }
+        // A bot added with CreateParticipant leaves; the chat goes on without it.
+        Some(Role::CustomBot) => {
+            if let Some(contact) = inner.contacts.get_mut(&owner.contact_id) {
+                chat::remove_participant(contact, &owner.participant_id);
+            }
+            true
+        }
+        _ => false,
+    };
+    if !goes_on {
+        chat::end_contact(inner, &owner.contact_id, Some(&owner.participant_id));
+    }
 }
 
 /// Views connect-local knows (DescribeView answers 404 for any other token).

@@ -4,10 +4,10 @@
 
 pub mod authentication;
 pub mod connection;
-pub mod idle;
 pub mod interactive;
 pub mod stream;
 pub mod streaming;
+pub mod timers;
 
 use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;

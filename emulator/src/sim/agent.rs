@@ -173,6 +173,7 @@ pub fn typing(inner: &mut Inner, contact_id: &str) {
     };
     let item = event_item(contact, Some(&agent), "typing");
     publish(contact, item, false);
+    crate::chat::timers::active(inner, contact_id, Role::Agent);
 }
 
 pub fn say(inner: &mut Inner, contact_id: &str, text: &str) -> Option<String> {
@@ -192,6 +193,7 @@ pub fn say_as(
     let item = message_item(contact, &agent, content_type, text);
     let id = Some(item.id.clone());
     publish(contact, item, true);
+    crate::chat::timers::active(inner, contact_id, Role::Agent);
     id
 }
 

@@ -6,9 +6,11 @@
 mod flow_state;
 mod item;
 pub mod storage;
+mod timers;
 
 pub use flow_state::{CustomerInput, FlowState, Step};
 pub use item::{AttachmentEntry, Item, ItemType};
+pub use timers::{ChatTimers, RoleTimerConfig, RoleTimers, TimerType};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -57,12 +59,13 @@ pub struct Settings {
     pub cases_domain_id: String,
     /// How long an upload may go without a byte arriving.
     pub body_progress_timeout: Duration,
-    /// Customer inactivity before `participant.idle` (off when `None`).
     /// How long a ConnectionToken is valid.
     pub connection_token_ttl: Duration,
-    pub customer_idle_after: Option<Duration>,
-    /// Further inactivity before `participant.autodisconnection` (off when `None`).
-    pub customer_autodisconnect_after: Option<Duration>,
+    /// The chat timers every contact starts with, as if UpdateParticipantRoleConfig had set
+    /// them; that operation changes them per contact.
+    pub default_timers: RoleTimerConfig,
+    /// How long one minute of UpdateParticipantRoleConfig's timers lasts here.
+    pub timer_minute: Duration,
     /// Queues, hours of operation and Lex stand-in bots (flows themselves are in [`Inner`],
     /// since CreateContactFlow adds to them).
     pub setup: crate::flow::library::Setup,
@@ -165,11 +168,8 @@ pub struct Contact {
     pub connection_types: Vec<String>,
     /// Where the contact is in its flows, and the path it took.
     pub flow: crate::store::FlowState,
-    /// When the customer last sent a message or typed.
-    #[serde(skip)]
-    pub customer_last_active: Instant,
-    /// Whether `participant.idle` was sent and the customer has not returned since.
-    pub customer_idle: bool,
+    /// The chat timers and where the customer and the agent stand against them.
+    pub timers: ChatTimers,
     pub participants: Vec<Participant>,
     pub attachment_ids: Vec<String>,
     /// Items as GetTranscript returns them (typing and receipts are not kept).
@@ -268,6 +268,8 @@ pub struct Inner {
     pub flows: BTreeMap<String, crate::flow::library::FlowRecord>,
     /// Hours of operation forced open (true) or closed (false) through `/_local/hours`.
     pub hours_override: HashMap<String, bool>,
+    /// `SourceId/DestinationId/Subtype` -> the active chat SendChatIntegrationEvent started.
+    pub integration_chats: HashMap<String, String>,
     /// `instance/ClientToken` -> contact id, for StartChatContact idempotency.
     pub chat_client_tokens: HashMap<String, String>,
     pub participant_tokens: HashMap<String, TokenOwner>,
