@@ -313,12 +313,37 @@
     session.onParticipantReturned(({ data }) => render(data));
     session.onAutoDisconnection(({ data }) => render(data));
     session.onEnded(() => chatEnded());
+    // After a lost connection chatjs connects again with the same participant token; whatever
+    // was sent meanwhile is only in the transcript. A socket that went silent without closing
+    // shows as a missed heartbeat: chatjs moves to a new socket without a "connection
+    // established", so the next heartbeat that comes back is when to read the transcript.
+    let connectedOnce = false;
+    let heartbeatMissed = false;
+    const catchUp = () => loadTranscript(session).catch(() => setStatus("Connected (some messages may be missing)"));
     session.onConnectionBroken(() => setStatus("Connection lost, reconnecting…"));
-    session.onConnectionEstablished(() => setStatus("Connected"));
+    session.onConnectionEstablished(() => {
+      setStatus("Connected");
+      if (connectedOnce) catchUp();
+    });
+    session.onDeepHeartbeatFailure(() => {
+      heartbeatMissed = true;
+      setStatus("Connection lost, reconnecting…");
+    });
+    session.onDeepHeartbeatSuccess(() => {
+      if (!heartbeatMissed) return;
+      heartbeatMissed = false;
+      setStatus("Connected");
+      catchUp();
+    });
     await session.connect();
+    connectedOnce = true;
     setStatus("Connected");
-    const transcript = await session.getTranscript({ maxResults: 100, scanDirection: "BACKWARD", sortOrder: "ASCENDING" });
-    (transcript.data.Transcript || []).forEach(render);
+    await loadTranscript(session);
+  }
+
+  async function loadTranscript(current) {
+    const transcript = await current.getTranscript({ maxResults: 100, scanDirection: "BACKWARD", sortOrder: "ASCENDING" });
+    if (current === session) (transcript.data.Transcript || []).forEach(render);
   }
 
   function chatEnded() {

@@ -434,6 +434,41 @@ describe("reference chat page in a real browser", () => {
     await context.close();
   });
 
+  test("connects again after the network closes or stalls its websocket, and shows what was sent meanwhile", async () => {
+    const { page, context, problems, connections } = await newPage();
+    const contactId = await startChat(page, "Rey");
+    for (const mode of ["close", "stall"]) {
+      const connectionsBefore = connections.length;
+      const dropped = await admin(`/_local/contacts/${contactId}/websocket/drop`, { ParticipantRole: "CUSTOMER", Mode: mode });
+      assert.equal(dropped.status, 200, JSON.stringify(dropped.body));
+      assert.equal(dropped.body.Dropped, 1, "the page's one socket");
+      // The agent writes while the page's socket is gone (closed) or silent (stalled).
+      const meanwhile = [`Sent while ${mode}, one`, `Sent while ${mode}, two`];
+      for (const text of meanwhile) {
+        const sent = await admin(`/_local/contacts/${contactId}/agent/messages`, { Content: text });
+        assert.equal(sent.status, 201, JSON.stringify(sent.body));
+      }
+      // chatjs notices at once for a close and at a missed heartbeat (every 10 s) for a stall,
+      // then makes a new connection with the same participant token; the page reads the
+      // transcript again once connected (after a close) or once a heartbeat answers again
+      // (after a stall).
+      for (const text of meanwhile) {
+        await page.locator(".message--theirs", { hasText: text }).waitFor({ timeout: 45000 });
+      }
+      assert.ok(connections.length > connectionsBefore, `a new CreateParticipantConnection after the ${mode}`);
+      await page.locator("#status", { hasText: /^Connected$/ }).waitFor();
+      await shot(page, `10a-reconnected-after-${mode}`);
+    }
+    // The new socket carries the chat both ways, and nothing shows twice.
+    await send(page, "Back online");
+    await page.locator(".message--theirs", { hasText: "You said: Back online" }).waitFor();
+    for (const mode of ["close", "stall"]) {
+      assert.equal(await page.locator(".message--theirs", { hasText: `Sent while ${mode}, one` }).count(), 1);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }, { timeout: 120000 });
+
   test("ends the chat from the agent's side", async () => {
     const { page, context } = await newPage();
     const contactId = await startChat(page, "Gus");
