@@ -699,107 +699,53 @@ pub async fn send_chat_integration_event(
     let call = received.call("SendChatIntegrationEvent");
     crate::wire::errors::respond((|| {
         let input = call.admit(&store, &CONNECT, &[], None)?;
-        let source = input.str("SourceId")?;
-        let destination = input.str("DestinationId")?;
-        let subtype = input.opt_str("Subtype")?;
-        let event = input.nested(input.opt_object("Event")?.cloned().unwrap_or_default());
-        let kind = event.str("Type")?;
-        let content_type = event.opt_str("ContentType")?;
-        let content = event.opt_str("Content")?;
-        let required = |member: &str| {
-            AwsError::new(
-                INVALID_REQUEST,
-                format!("Event.{member} is required when Event.Type is {kind}"),
-            )
-        };
-        let action = match (kind.as_str(), content_type, content) {
-            ("MESSAGE", Some(content_type), Some(content)) => {
-                IntegrationAction::Message(content_type, content)
-            }
-            ("MESSAGE", None, _) => return Err(required("ContentType")),
-            ("MESSAGE", _, None) => return Err(required("Content")),
-            ("EVENT", Some(content_type), content) => {
-                IntegrationAction::Event(content_type, content)
-            }
-            ("EVENT", None, _) => return Err(required("ContentType")),
-            _ => IntegrationAction::Disconnect,
-        };
         let key = format!(
-            "{source}/{destination}/{}",
-            subtype.clone().unwrap_or_default()
+            "{}/{}/{}",
+            input.str("SourceId")?,
+            input.str("DestinationId")?,
+            input.opt_str("Subtype")?.unwrap_or_default()
         );
-        let existing = store.with(|inner| {
+        let action = IntegrationAction::parse(
+            &input.nested(input.opt_object("Event")?.cloned().unwrap_or_default()),
+        )?;
+        let active = |inner: &Inner| {
             inner
                 .integration_chats
                 .get(&key)
                 .filter(|id| inner.contacts.get(*id).is_some_and(|c| !c.ended))
                 .cloned()
-        });
-        let (contact_id, created) = match existing {
+        };
+        let (contact_id, created) = match store.with(|inner| active(inner)) {
             Some(contact_id) => (contact_id, false),
             None if matches!(action, IntegrationAction::Disconnect) => {
                 return Ok(json!({"NewChatCreated": false}));
             }
             None => {
-                let session = input.nested(
-                    input
-                        .opt_object("NewSessionDetails")?
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                let contact_id = integration_chat(&store, &session, subtype)?;
-                store.with(|inner| inner.integration_chats.insert(key, contact_id.clone()));
-                (contact_id, true)
+                let contact = integration_chat(&store, &input)?;
+                // Another event for the same chat may have started it meanwhile.
+                store.with(|inner| match active(inner) {
+                    Some(contact_id) => (contact_id, false),
+                    None => {
+                        let contact_id = contact.contact_id.clone();
+                        let customer = &contact.participants[0];
+                        inner.participant_tokens.insert(
+                            customer.participant_token.clone(),
+                            TokenOwner {
+                                contact_id: contact_id.clone(),
+                                participant_id: customer.participant_id.clone(),
+                            },
+                        );
+                        inner.contacts.insert(contact_id.clone(), contact);
+                        inner
+                            .integration_chats
+                            .insert(key.clone(), contact_id.clone());
+                        (contact_id, true)
+                    }
+                })
             }
         };
-        let (owner, initial_contact_id) = store
-            .with(|inner| {
-                let contact = inner.contacts.get(&contact_id)?;
-                let customer = contact
-                    .participants
-                    .iter()
-                    .find(|p| p.role == Role::Customer)?;
-                Some((
-                    TokenOwner {
-                        contact_id: contact_id.clone(),
-                        participant_id: customer.participant_id.clone(),
-                    },
-                    contact.initial_contact_id.clone(),
-                ))
-            })
-            .ok_or_else(|| {
-                AwsError::new(
-                    "ResourceNotFoundException",
-                    format!("Contact {contact_id} has no customer to act for"),
-                )
-            })?;
-        // The Participant Service's refusals (a content type the chat does not take, a receipt
-        // for an unknown message) are this operation's InvalidRequestException.
-        let as_invalid_request = |err: AwsError| AwsError::new(INVALID_REQUEST, err.message);
-        match action {
-            IntegrationAction::Message(content_type, content) => {
-                crate::api::participant::post_message(
-                    &store,
-                    &owner,
-                    &content_type,
-                    &content,
-                    None,
-                )
-                .map_err(as_invalid_request)?;
-            }
-            IntegrationAction::Event(content_type, content) => {
-                crate::api::participant::post_event(
-                    &store,
-                    &owner,
-                    &content_type,
-                    content.as_deref(),
-                    None,
-                )
-                .map_err(as_invalid_request)?;
-            }
-            IntegrationAction::Disconnect => store
-                .with(|inner| crate::api::participant::participant_leaves(&store, inner, &owner)),
-        }
+        let (owner, initial_contact_id) = chat_customer(&store, &contact_id)?;
+        action.apply(&store, &owner)?;
         if created {
             let flow_id = store.settings.contact_flow_id.clone();
             store.with(|inner| {
@@ -818,25 +764,99 @@ enum IntegrationAction {
     Disconnect,
 }
 
-/// Starts the chat a chat integration event needs: its customer, NewSessionDetails's display
-/// name (or "Customer"), attributes, content types and streaming, the Subtype as the
-/// `connect:Subtype` segment attribute. Returns the new contact's id.
-fn integration_chat(
-    store: &Store,
-    session: &Input,
-    subtype: Option<String>,
-) -> Result<String, AwsError> {
+impl IntegrationAction {
+    /// The `Event` member, with the members its Type needs (the model's documentation).
+    fn parse(event: &Input) -> Result<Self, AwsError> {
+        let kind = event.str("Type")?;
+        let required = |member: &str| {
+            AwsError::new(
+                INVALID_REQUEST,
+                format!("Event.{member} is required when Event.Type is {kind}"),
+            )
+        };
+        match (
+            kind.as_str(),
+            event.opt_str("ContentType")?,
+            event.opt_str("Content")?,
+        ) {
+            ("MESSAGE", Some(content_type), Some(content)) => {
+                Ok(Self::Message(content_type, content))
+            }
+            ("MESSAGE", None, _) => Err(required("ContentType")),
+            ("MESSAGE", _, None) => Err(required("Content")),
+            ("EVENT", Some(content_type), content) => Ok(Self::Event(content_type, content)),
+            ("EVENT", None, _) => Err(required("ContentType")),
+            _ => Ok(Self::Disconnect),
+        }
+    }
+
+    /// Acts as the chat's customer. The Participant Service's refusals (a content type the
+    /// chat does not take, a receipt for an unknown message) are this operation's
+    /// InvalidRequestException.
+    fn apply(self, store: &Arc<Store>, customer: &TokenOwner) -> Result<(), AwsError> {
+        use crate::api::participant::{participant_leaves, post_event, post_message};
+        let as_invalid_request = |err: AwsError| AwsError::new(INVALID_REQUEST, err.message);
+        match self {
+            Self::Message(content_type, content) => {
+                post_message(store, customer, &content_type, &content, None)
+                    .map_err(as_invalid_request)?;
+            }
+            Self::Event(content_type, content) => {
+                post_event(store, customer, &content_type, content.as_deref(), None)
+                    .map_err(as_invalid_request)?;
+            }
+            Self::Disconnect => store.with(|inner| participant_leaves(store, inner, customer)),
+        }
+        Ok(())
+    }
+}
+
+/// A chat's customer, as the owner of its participant token, and the chat's initial contact id.
+fn chat_customer(store: &Store, contact_id: &str) -> Result<(TokenOwner, String), AwsError> {
+    store
+        .with(|inner| {
+            let contact = inner.contacts.get(contact_id)?;
+            let customer = contact
+                .participants
+                .iter()
+                .find(|p| p.role == Role::Customer)?;
+            Some((
+                TokenOwner {
+                    contact_id: contact_id.to_owned(),
+                    participant_id: customer.participant_id.clone(),
+                },
+                contact.initial_contact_id.clone(),
+            ))
+        })
+        .ok_or_else(|| {
+            AwsError::new(
+                "ResourceNotFoundException",
+                format!("Contact {contact_id} has no customer to act for"),
+            )
+        })
+}
+
+/// The chat a chat integration event starts, not yet stored: its customer, NewSessionDetails's
+/// display name (or "Customer"), attributes, content types and streaming, and the Subtype as
+/// the `connect:Subtype` segment attribute.
+fn integration_chat(store: &Store, input: &Input) -> Result<Contact, AwsError> {
+    let session = input.nested(
+        input
+            .opt_object("NewSessionDetails")?
+            .cloned()
+            .unwrap_or_default(),
+    );
     let display_name = session
         .opt_object("ParticipantDetails")?
         .and_then(|p| p.get("DisplayName"))
         .and_then(Value::as_str)
         .unwrap_or("Customer")
         .to_owned();
-    let attributes = attributes(session)?;
-    let supported = supported_types(session)?;
-    let streaming = streaming_endpoint(session, "StreamingConfiguration")?;
+    let attributes = attributes(&session)?;
+    let supported = supported_types(&session)?;
+    let streaming = streaming_endpoint(&session, "StreamingConfiguration")?;
     let mut segment_attributes = Map::new();
-    if let Some(subtype) = subtype {
+    if let Some(subtype) = input.opt_str("Subtype")? {
         segment_attributes.insert("connect:Subtype".into(), json!({"ValueString": subtype}));
     }
     let contact_id = new_id();
@@ -863,17 +883,7 @@ fn integration_chat(
     };
     let joined = event_item(&contact, Some(&customer), "participant.joined");
     publish(&mut contact, joined, true);
-    store.with(|inner| {
-        inner.participant_tokens.insert(
-            customer.participant_token.clone(),
-            TokenOwner {
-                contact_id: contact_id.clone(),
-                participant_id: customer.participant_id.clone(),
-            },
-        );
-        inner.contacts.insert(contact_id.clone(), contact);
-    });
-    Ok(contact_id)
+    Ok(contact)
 }
 
 /// A new chat contact with only its customer, as a chat starts before its options apply:
