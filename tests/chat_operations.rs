@@ -385,3 +385,60 @@ async fn an_integration_event_starts_a_chat_talks_in_it_through_streaming_and_di
     assert_eq!(again.new_chat_created(), Some(true));
     assert_ne!(again.initial_contact_id(), Some(contact_id.as_str()));
 }
+
+// Sixteen first texts from one number, sent together on several worker threads: one chat takes
+// them all. (The chat is found or stored under one lock; a test cannot force the interleaving
+// that would show a second chat, so this checks the outcome, not the race.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn first_integration_events_sent_together_all_go_to_one_new_chat() {
+    use aws_sdk_connect::types::{ChatEvent, ChatEventType};
+    let stack = Stack::start_with(
+        connect_local::Options {
+            agent: false,
+            ..connect_local::Options::default()
+        },
+        &[],
+    )
+    .await;
+    let send = |n: usize| {
+        stack
+            .connect
+            .send_chat_integration_event()
+            .source_id("+14155550111")
+            .destination_id("arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123")
+            .subtype("connect:sms")
+            .event(
+                ChatEvent::builder()
+                    .r#type(ChatEventType::Message)
+                    .content_type("text/plain")
+                    .content(format!("text {n}"))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    let answers = futures_util::future::join_all((0..16).map(send)).await;
+    let answers: Vec<_> = answers
+        .into_iter()
+        .map(|a| a.expect("SendChatIntegrationEvent"))
+        .collect();
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|a| a.new_chat_created() == Some(true))
+            .count(),
+        1
+    );
+    let chat = answers[0].initial_contact_id();
+    assert!(answers.iter().all(|a| a.initial_contact_id() == chat));
+    let (_, contact) = stack
+        .admin_get(&format!("/_local/contacts/{}", chat.unwrap()))
+        .await;
+    let texts = contact["Transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["Type"] == "MESSAGE" && i["ParticipantRole"] == "CUSTOMER")
+        .count();
+    assert_eq!(texts, 16, "every text is in the one chat: {contact}");
+}
