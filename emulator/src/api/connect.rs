@@ -41,15 +41,7 @@ const INVALID_REQUEST: &str = "InvalidRequestException";
 pub async fn transfer_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
     let call = received.call("TransferContact");
     let result = (|| {
-        let input = call.admit(&store, &CONNECT, &[], None)?;
-        let instance_id = input.str("InstanceId")?;
-        let contact_id = input.str("ContactId")?;
-        if instance_id != store.settings.instance_id {
-            return Err(AwsError::new(
-                "ResourceNotFoundException",
-                "Resource not found of Type: INSTANCE",
-            ));
-        }
+        let (_, contact_id) = admit_on_contact(&call, &store)?;
         if !store.with(|inner| inner.contacts.contains_key(&contact_id)) {
             return Err(AwsError::new(
                 "ResourceNotFoundException",
@@ -71,6 +63,16 @@ fn epoch(iso: &str) -> Option<f64> {
         .map(|t| t.timestamp_millis() as f64 / 1000.0)
 }
 
+/// Admits a call whose body names `InstanceId` and `ContactId` (checked, admitted and
+/// validated as [`SignedCall::admit`] does), on connect-local's instance; answers the input and
+/// the contact id.
+fn admit_on_contact(call: &SignedCall<'_>, store: &Store) -> Result<(Input, String), AwsError> {
+    let input = call.admit(store, &CONNECT, &[], None)?;
+    check_instance(store, &input.str("InstanceId")?)?;
+    let contact_id = input.str("ContactId")?;
+    Ok((input, contact_id))
+}
+
 fn check_instance(store: &Store, instance_id: &str) -> Result<(), AwsError> {
     if instance_id == store.settings.instance_id {
         Ok(())
@@ -87,9 +89,7 @@ fn check_instance(store: &Store, instance_id: &str) -> Result<(), AwsError> {
 pub async fn stop_contact(State(store): State<Arc<Store>>, received: Received) -> Response {
     let call = received.call("StopContact");
     crate::wire::errors::respond((|| {
-        let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId")?)?;
-        let contact_id = input.str("ContactId")?;
+        let (_, contact_id) = admit_on_contact(&call, &store)?;
         if store.with(|inner| crate::chat::end_contact(inner, &contact_id, None)) {
             Ok(json!({}))
         } else {
@@ -106,9 +106,7 @@ pub async fn stop_contact(State(store): State<Arc<Store>>, received: Received) -
 pub async fn create_participant(State(store): State<Arc<Store>>, received: Received) -> Response {
     let call = received.call("CreateParticipant");
     crate::wire::errors::respond((|| {
-        let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId")?)?;
-        let contact_id = input.str("ContactId")?;
+        let (input, contact_id) = admit_on_contact(&call, &store)?;
         let details = input.body.get("ParticipantDetails");
         let field = |name: &str| details.and_then(|d| d.get(name)).and_then(Value::as_str);
         if field("ParticipantRole") != Some("CUSTOM_BOT") {
@@ -172,9 +170,7 @@ pub async fn start_contact_streaming(
 ) -> Response {
     let call = received.call("StartContactStreaming");
     crate::wire::errors::respond((|| {
-        let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId")?)?;
-        let contact_id = input.str("ContactId")?;
+        let (input, contact_id) = admit_on_contact(&call, &store)?;
         let endpoint_arn =
             streaming_endpoint(&input, "ChatStreamingConfiguration")?.unwrap_or_default();
         let client_token = input.opt_str("ClientToken")?;
@@ -213,9 +209,7 @@ pub async fn stop_contact_streaming(
 ) -> Response {
     let call = received.call("StopContactStreaming");
     crate::wire::errors::respond((|| {
-        let input = call.admit(&store, &CONNECT, &[], None)?;
-        check_instance(&store, &input.str("InstanceId")?)?;
-        let contact_id = input.str("ContactId")?;
+        let (input, contact_id) = admit_on_contact(&call, &store)?;
         let streaming_id = input.str("StreamingId")?;
         store.with(|inner| {
             let contact = active_contact(inner, &contact_id)?;
