@@ -302,3 +302,44 @@ async fn unset_removes_a_default_timer_and_a_duplicate_or_an_ended_chat_is_refus
     .expect_err("an ended chat");
     assert!(ended.starts_with("ResourceNotFoundException"), "{ended}");
 }
+
+#[tokio::test]
+async fn a_custom_bot_with_the_customer_starts_the_timers_too() {
+    use aws_sdk_connect::types::{ParticipantDetailsToAdd, ParticipantRole};
+    let stack = stack(connect_local::Options::default()).await;
+    let (contact_id, mut socket, _) = stack.customer_chat().await;
+    set_timers(
+        &stack,
+        &contact_id,
+        vec![timer(
+            TimerEligibleParticipantRoles::Customer,
+            ParticipantTimerType::Idle,
+            Some(2),
+        )],
+    )
+    .await
+    .expect("UpdateParticipantRoleConfig");
+    stack
+        .connect
+        .create_participant()
+        .instance_id(connect_local::DEFAULT_INSTANCE_ID)
+        .contact_id(&contact_id)
+        .participant_details(
+            ParticipantDetailsToAdd::builder()
+                .participant_role(ParticipantRole::CustomBot)
+                .display_name("Order bot")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateParticipant");
+    let (_, before) = socket
+        .until(|i| role_event(i, "participant.idle", "CUSTOMER"))
+        .await;
+    assert!(
+        before
+            .iter()
+            .any(|i| role_event(i, "participant.joined", "CUSTOM_BOT")),
+        "the bot joined first: {before:?}"
+    );
+}
