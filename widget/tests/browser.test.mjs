@@ -502,6 +502,53 @@ describe("reference chat page in a real browser", () => {
 process.on("exit", () => stopStack(stack));
 process.on("SIGINT", () => { stopStack(stack); process.exit(130); });
 
+// Connection tokens that live 65 s. chatjs asks for a new connection a minute before its token
+// expires, so it renews every few seconds; the page's own token for uploads (from start-chat's
+// answer) is refused once it has expired, and the page opens a new connection and tries again.
+describe("reference chat page when connection tokens expire", () => {
+  const TTL_SECONDS = 65;
+  before(async () => {
+    stack = await startStack({
+      CONNECT_LOCAL_ARGS: `--agent-delay-ms 200 --reply-delay-ms 300 --connection-token-ttl-seconds ${TTL_SECONDS}`,
+    });
+    browser = await launchBrowser();
+  }, { timeout: STARTUP_TIMEOUT_MS });
+
+  after(async () => {
+    await browser?.close();
+    stopStack(stack);
+  });
+
+  test("chatjs renews its connection in time, and an upload with an expired token goes through on a new connection", async () => {
+    const { page, context, problems, connections } = await newPage();
+    const started = Date.now();
+    await startChat(page, "Tia");
+    const deadline = Date.now() + 20000;
+    while (connections.length < 2) {
+      assert.ok(Date.now() < deadline, `chatjs renewed its connection (${connections.length} so far)`);
+      await page.waitForTimeout(200);
+    }
+    // Past the life of every token handed out at the start.
+    await page.waitForTimeout(Math.max(0, started + (TTL_SECONDS + 2) * 1000 - Date.now()));
+    await send(page, "Still there?");
+    await page.locator(".message--theirs", { hasText: "You said: Still there?" }).waitFor();
+    // The upload's first try carries start-chat's expired token and is refused as Connect
+    // refuses it; the page opens a connection of its own and tries once more.
+    const uploadStarts = [];
+    page.on("response", (r) => { if (r.url().endsWith("/attachments/start")) uploadStarts.push(r.status()); });
+    const ownConnections = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith("/participant/connection") && JSON.parse(r.postData() || "{}").Type?.join() === "CONNECTION_CREDENTIALS") ownConnections.push(r.url());
+    });
+    await page.setInputFiles("#file", { name: "late.png", mimeType: "image/png", buffer: png(16, [52, 152, 219]) });
+    await page.locator('.message--mine[data-status="APPROVED"]', { hasText: "late.png" }).waitFor();
+    assert.deepEqual(uploadStarts, [403, 200]);
+    assert.equal(ownConnections.length, 1, "the page's own CreateParticipantConnection");
+    assert.deepEqual(problems, []);
+    await context.close();
+  }, { timeout: 150000 });
+});
+
 // The deployment names the demo contact flow (examples/flows): it greets, asks a Lex stand-in,
 // calls the order-lookup function of this workspace through cargo lambda watch, branches on
 // its answer and queues the chat, where the agent takes it.
