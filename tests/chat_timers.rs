@@ -343,3 +343,85 @@ async fn a_custom_bot_with_the_customer_starts_the_timers_too() {
         "the bot joined first: {before:?}"
     );
 }
+
+#[tokio::test]
+async fn without_a_disconnect_flow_the_agents_auto_disconnect_ends_the_chat() {
+    use aws_sdk_connect::types::ContactFlowType;
+    let stack = stack(connect_local::Options::default()).await;
+    // The shipped inbound flow without the step that sets its disconnect flow.
+    let mut flow: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../emulator/flows/default-inbound.json"),
+        )
+        .expect("the shipped flow"),
+    )
+    .expect("JSON");
+    flow["Actions"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|a| a["Type"] != "UpdateContactEventHooks");
+    flow["StartAction"] = "set-queue".into();
+    let flow_id = stack
+        .connect
+        .create_contact_flow()
+        .instance_id(connect_local::DEFAULT_INSTANCE_ID)
+        .name("No disconnect flow")
+        .r#type(ContactFlowType::ContactFlow)
+        .content(flow.to_string())
+        .send()
+        .await
+        .expect("CreateContactFlow")
+        .contact_flow_id()
+        .unwrap()
+        .to_owned();
+    let started = start_chat_call(&stack.connect, "Noa")
+        .contact_flow_id(&flow_id)
+        .send()
+        .await
+        .expect("StartChatContact");
+    let contact_id = started.contact_id().unwrap().to_owned();
+    let (_, mut socket) = stack
+        .connect_participant(started.participant_token().unwrap())
+        .await;
+    agent_joins(&stack, &contact_id).await;
+    set_timers(
+        &stack,
+        &contact_id,
+        vec![timer(
+            TimerEligibleParticipantRoles::Agent,
+            ParticipantTimerType::DisconnectNoncustomer,
+            Some(2),
+        )],
+    )
+    .await
+    .expect("UpdateParticipantRoleConfig");
+    let (_, before) = socket.until(|i| is_event(i, "chat.ended")).await;
+    let kinds: Vec<(&str, &str)> = before
+        .iter()
+        .filter(|i| i["Type"] == "EVENT")
+        .map(|i| {
+            (
+                i["ContentType"].as_str().unwrap_or_default(),
+                i["ParticipantRole"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let at = kinds
+        .iter()
+        .position(|k| {
+            *k == (
+                "application/vnd.amazonaws.connect.event.participant.autodisconnection",
+                "AGENT",
+            )
+        })
+        .unwrap_or_else(|| panic!("autodisconnection: {kinds:?}"));
+    assert_eq!(
+        kinds.get(at + 1),
+        Some(&(
+            "application/vnd.amazonaws.connect.event.participant.left",
+            "AGENT"
+        )),
+        "the agent leaves, then the chat ends: {kinds:?}"
+    );
+}

@@ -525,6 +525,9 @@ pub async fn send_event(
     )
 }
 
+const SENDABLE_EVENTS: &str =
+    "Member must be a typing, connection.acknowledged, message.delivered or message.read event";
+
 /// A participant's event, as SendEvent posts it: typing is pushed, receipts become
 /// MESSAGEMETADATA items; the same ClientToken answers the first call's output again.
 pub(crate) fn post_event(
@@ -543,10 +546,11 @@ pub(crate) fn post_event(
     ]
     .contains(&event)
     {
-        return Err(AwsError::validation(VALIDATION,
-                "ContentType",
-                "Member must be a typing, connection.acknowledged, message.delivered or message.read event",
-            ));
+        return Err(AwsError::validation(
+            VALIDATION,
+            "ContentType",
+            SENDABLE_EVENTS,
+        ));
     }
     store.with(|inner| {
         let contact = inner
@@ -765,11 +769,8 @@ pub(crate) fn participant_leaves(store: &Arc<Store>, inner: &mut Inner, owner: &
     let goes_on = match role {
         Some(Role::Customer) => flow::customer_exits(store, inner, &owner.contact_id),
         Some(Role::Agent) => {
-            inner
-                .contacts
-                .get(&owner.contact_id)
-                .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"))
-                && flow::only_customer_remains(store, inner, &owner.contact_id)
+            flow::agent_leaves(store, inner, &owner.contact_id, Some(&owner.participant_id));
+            true
         }
         // A bot added with CreateParticipant leaves; the chat goes on without it.
         Some(Role::CustomBot) => {

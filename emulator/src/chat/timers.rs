@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::chat::{end_contact, event_item, publish};
-use crate::engine::only_customer_remains;
+use crate::engine::agent_leaves;
 use crate::store::{Inner, Role, Store};
 
 /// Starts watching a contact's timers, unless a task already does or none is set.
@@ -117,19 +117,18 @@ pub fn returned(inner: &mut Inner, contact_id: &str, role: Role) -> bool {
         && event(inner, contact_id, role, "participant.returned")
 }
 
-/// A role stayed away too long: `participant.autodisconnection`, then the agent leaves and the
-/// contact goes on to its disconnect flow, or the chat ends.
+/// A role stayed away too long: `participant.autodisconnection`, then the agent leaves as if it
+/// had disconnected: the contact goes on to its disconnect flow, or the chat ends.
 fn autodisconnect(store: &Arc<Store>, inner: &mut Inner, contact_id: &str, role: Role) {
     if !event(inner, contact_id, role, "participant.autodisconnection") {
         return;
     }
-    let has_flow = inner
+    let agent = inner
         .contacts
         .get(contact_id)
-        .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"));
-    if !(has_flow && only_customer_remains(store, inner, contact_id)) {
-        end_contact(inner, contact_id, None);
-    }
+        .and_then(|c| c.agent())
+        .map(|a| a.participant_id.clone());
+    agent_leaves(store, inner, contact_id, agent.as_deref());
 }
 
 /// The customer was disconnected for staying away (connect-local's `/_local` stand-in for the

@@ -123,6 +123,19 @@ pub fn only_customer_remains(store: &Arc<Store>, inner: &mut Inner, contact_id: 
     true
 }
 
+/// An agent leaves (`agent`, its participant id, when there is one): with a disconnect flow set,
+/// only the customer remains and that flow runs; otherwise the chat ends with the agent's
+/// `participant.left`.
+pub fn agent_leaves(store: &Arc<Store>, inner: &mut Inner, contact_id: &str, agent: Option<&str>) {
+    let has_flow = inner
+        .contacts
+        .get(contact_id)
+        .is_some_and(|c| c.flow.event_hooks.contains_key("CustomerRemaining"));
+    if !(has_flow && only_customer_remains(store, inner, contact_id)) {
+        end_contact(inner, contact_id, agent);
+    }
+}
+
 /// The customer leaves. A contact started with `DisconnectOnCustomerExit: ["AGENT"]` and a
 /// disconnect flow goes on to that flow (the customer stays to take part in it); true then.
 /// Otherwise the caller ends the chat.
